@@ -1,0 +1,169 @@
+"""The `kessos` command: run the system, one service, the worker, migrations; mint dev tokens."""
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SERVICES = {"registry": 8001, "programs": 8002, "disaster": 8003}
+
+
+def _settings():  # imported late: settings read the environment that `dev` may have just set
+    from shared.settings import KessosSettings
+
+    return KessosSettings()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    port = args.port or SERVICES[args.service]
+    uvicorn.run(
+        f"services.{args.service}.app:build_app",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from services.worker.runner import run_forever
+
+    asyncio.run(run_forever())
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from services.prestart import migrate
+
+    counts = migrate(_settings().require_database_url())
+    print(f"migrated to head; reference data: {counts}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from shared.auth import ROLES, mint_token
+
+    if args.role not in ROLES:
+        print(f"unknown role {args.role}; one of: {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    settings = _settings()
+    print(
+        mint_token(
+            settings.resolved_jwt_secret(),
+            sub=args.sub or f"dev-{args.role}",
+            roles=[args.role],
+            regions=args.region,
+            institutions=args.institution,
+            scopes=["pii:read"] if args.pii else [],
+            ttl_seconds=args.hours * 3600,
+            audience=settings.jwt_audience,
+        )
+    )
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Everything in the foreground: embedded servers when no URLs are configured, migrations and
+    reference data, the three services and the worker. Ctrl-C stops it all."""
+    from shared.embedded import EmbeddedPostgres, EmbeddedValkey
+    from shared.logging import configure_logging
+
+    configure_logging("kessos-dev")
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor too, not only on Ctrl-C
+    data_dir = Path(os.environ.get("KESSOS_DATA_DIR", ".kessos")).resolve()
+    os.environ["KESSOS_DATA_DIR"] = str(data_dir)
+    embedded: list[EmbeddedPostgres | EmbeddedValkey] = []
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            pg = EmbeddedPostgres(data_dir / "postgres", port=int(os.environ.get("KESSOS_PG_PORT", "54329")))
+            os.environ["DATABASE_URL"] = pg.start()
+            embedded.append(pg)
+        if not os.environ.get("REDIS_URL"):
+            valkey = EmbeddedValkey(
+                data_dir / "valkey", port=int(os.environ.get("KESSOS_REDIS_PORT", "63799"))
+            )
+            os.environ["REDIS_URL"] = valkey.start()
+            embedded.append(valkey)
+        _settings().resolved_jwt_secret()  # create it once, before four processes race for it
+        cmd_migrate(args)
+        exe = [sys.executable, "-m", "services.cli"]
+        for name, port in SERVICES.items():
+            children.append(subprocess.Popen([*exe, "serve", name, "--port", str(port)]))
+        children.append(subprocess.Popen([*exe, "worker"]))
+        print(
+            "\nKessos is running:\n"
+            + "".join(f"  {n:<9} http://127.0.0.1:{p}/docs\n" for n, p in SERVICES.items())
+            + "  worker    consuming events\n"
+            + f"  database  {os.environ['DATABASE_URL']}\n  redis     {os.environ['REDIS_URL']}\n"
+            + "Mint a token with: kessos token --role admin --pii    (Ctrl-C stops everything)\n",
+            flush=True,
+        )
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        print("a process stopped unexpectedly; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for server in reversed(embedded):
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kessos", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("dev", help="run the whole system in the foreground (embedded servers by default)")
+    p.set_defaults(func=cmd_dev)
+
+    p = sub.add_parser("serve", help="run one service")
+    p.add_argument("service", choices=sorted(SERVICES))
+    p.add_argument("--host", default=os.environ.get("KESSOS_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the event worker")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="migrate the database and load reference data")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("token", help="print a signed development token")
+    p.add_argument("--role", required=True)
+    p.add_argument("--region", action="append", default=[], help="region prefix, e.g. 63.71 (repeatable)")
+    p.add_argument("--institution", action="append", default=[], help="institution id (repeatable)")
+    p.add_argument("--pii", action="store_true", help="grant pii:read (unmasked NIK, KK, birth date)")
+    p.add_argument("--sub", default=None, help="the user id to put in the token")
+    p.add_argument("--hours", type=int, default=12)
+    p.set_defaults(func=cmd_token)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

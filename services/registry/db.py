@@ -1,0 +1,16 @@
+"""The registry's schema: its declarative base, outbox and findings tables."""
+
+from shared.db import schema_base
+from shared.events.outbox import OutboxMixin
+from shared.findings import FindingMixin
+
+SERVICE = "registry"
+Base = schema_base(SERVICE)
+
+
+class OutboxEvent(OutboxMixin, Base):
+    pass
+
+
+class Finding(FindingMixin, Base):
+    pass

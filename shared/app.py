@@ -1,0 +1,176 @@
+"""Builds a Kessos service: errors, auth, sessions, outbox relay, logs, metrics, health and docs."""
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import TokenVerifier
+from shared.db import make_engine, make_sessionmaker
+from shared.errors import Problem, install_error_handlers
+from shared.events.outbox import OutboxMixin
+from shared.events.relay import OutboxRelay
+from shared.logging import configure_logging
+from shared.metrics import LATENCY, REQUESTS
+from shared.settings import KessosSettings
+
+log = structlog.get_logger()
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Missing or invalid bearer token"},
+    403: {"model": Problem, "description": "The caller's role does not allow this"},
+    422: {"model": Problem, "description": "Invalid input; `errors` names the fields"},
+}
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the endpoint returns, before the response is
+    sent; rolled back on any error. Services only flush."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    if session.info.get("outbox_dirty"):
+        request.app.state.relay.wake()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def create_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    outbox_model: type[OutboxMixin],
+    settings: KessosSettings | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    tags: list[dict[str, str]] | None = None,
+) -> FastAPI:
+    settings = settings or KessosSettings()
+    configure_logging(service, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(
+            settings.require_database_url(),
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.token_verifier = TokenVerifier(settings)
+        app.state.redis = Redis.from_url(
+            settings.require_redis_url(), socket_connect_timeout=1, socket_timeout=2
+        )
+        app.state.relay = OutboxRelay(
+            service=service, settings=settings, sessionmaker=app.state.sessionmaker, model=outbox_model
+        )
+        if on_startup:
+            await on_startup(app)
+        await app.state.relay.start()
+        log.info("service_started", service=service)
+        try:
+            yield
+        finally:
+            await app.state.relay.stop()
+            await app.state.redis.aclose()
+            await engine.dispose()
+
+    app = FastAPIOffline(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_tags=tags,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        trace_id = _trace_id(request.headers.get("traceparent")) or request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(service, request.method, path, str(status)).inc()
+            LATENCY.labels(service, request.method, path).observe(elapsed)
+            log.info(
+                "request",
+                method=request.method,
+                route=path,
+                status=status,
+                duration_ms=round(elapsed * 1000, 1),
+                sub=getattr(request.state, "principal_sub", None),
+            )
+            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="PostgreSQL and Redis answer",
+        responses={503: {"description": "A dependency is unreachable"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception:
+            checks["database"] = "unreachable"
+        try:
+            await request.app.state.redis.ping()
+            checks["redis"] = "ok"
+        except Exception:
+            checks["redis"] = "unreachable"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router, prefix="/api/v1")
+    return app
+
+
+def _trace_id(traceparent: str | None) -> str | None:
+    # W3C traceparent: version-traceid-parentid-flags
+    if traceparent and traceparent.count("-") == 3:
+        return traceparent.split("-")[1]
+    return None

@@ -1,0 +1,159 @@
+"""Bearer-token authentication and the caller's scope (DESIGN.md "Security").
+
+Claims: `sub`, `roles`, `regions` (region-code prefixes), `institutions`, `scope` (space separated,
+e.g. `pii:read`). Development tokens are HS256 from a shared secret; production tokens are RS256
+verified against the identity provider's JWKS.
+"""
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import KessosSettings
+
+ROLES = (
+    "admin",
+    "provincial_officer",
+    "regency_officer",
+    "institution_operator",
+    "field_officer",
+    "viewer",
+    "service",
+)
+UNSCOPED_ROLES = frozenset({"admin", "service"})
+PII_READ = "pii:read"
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    roles: frozenset[str]
+    regions: tuple[str, ...] = ()
+    institutions: tuple[str, ...] = ()
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def unscoped(self) -> bool:
+        return bool(self.roles & UNSCOPED_ROLES)
+
+    @property
+    def can_read_pii(self) -> bool:
+        return self.unscoped or PII_READ in self.scopes
+
+    def has_any(self, *roles: str) -> bool:
+        return self.unscoped or bool(self.roles & set(roles))
+
+    def require(self, *roles: str) -> None:
+        if not self.has_any(*roles):
+            raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+
+    def covers_region(self, code: str | None) -> bool:
+        if self.unscoped:
+            return True
+        if not code:
+            return False
+        return any(code == p or code.startswith(p + ".") for p in self.regions)
+
+    def region_filter(self, column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> ColumnElement[bool]:
+        """A WHERE clause that keeps only rows whose region is inside the caller's prefixes.
+        Scope is enforced in the query so that lists and counts never leak other regions."""
+        if self.unscoped:
+            return true()
+        if not self.regions:
+            return false()
+        return or_(*[or_(column == p, column.startswith(p + ".", autoescape=True)) for p in self.regions])
+
+    def covers_institution(self, institution_id: uuid.UUID | str) -> bool:
+        return self.unscoped or str(institution_id) in self.institutions
+
+
+def mint_token(
+    secret: str,
+    *,
+    sub: str,
+    roles: list[str],
+    regions: list[str] | None = None,
+    institutions: list[str] | None = None,
+    scopes: list[str] | None = None,
+    ttl_seconds: int = 12 * 3600,
+    issuer: str = "kessos",
+    audience: str | None = None,
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "roles": roles,
+        "regions": regions or [],
+        "institutions": institutions or [],
+        "scope": " ".join(scopes or []),
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "iss": issuer,
+    }
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+class TokenVerifier:
+    def __init__(self, settings: KessosSettings):
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._secret = None if self._jwks else settings.resolved_jwt_secret()
+
+    def verify(self, token: str) -> Principal:
+        options = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(
+                    token, key, algorithms=["RS256"], audience=self.settings.jwt_audience, options=options
+                )
+            else:
+                assert self._secret is not None
+                claims = jwt.decode(
+                    token,
+                    self._secret,
+                    algorithms=["HS256"],
+                    audience=self.settings.jwt_audience,
+                    options=options,
+                )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the bearer token is not valid: {exc}") from exc
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthorized("the token's `roles` claim must be a list of strings")
+        return Principal(
+            sub=str(claims["sub"]),
+            roles=frozenset(r for r in roles if r in ROLES),
+            regions=tuple(str(r) for r in claims.get("regions") or []),
+            institutions=tuple(str(i) for i in claims.get("institutions") or []),
+            scopes=frozenset(str(claims.get("scope") or "").split()),
+        )
+
+
+_bearer = HTTPBearer(auto_error=False, description="A Kessos JWT (`kessos token` mints one in development).")
+
+
+def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send `Authorization: Bearer <token>`")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = verifier.verify(credentials.credentials)
+    if not principal.roles:
+        raise Forbidden("the token carries no Kessos role")
+    request.state.principal_sub = principal.sub
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

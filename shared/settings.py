@@ -1,0 +1,75 @@
+"""One settings base for every Kessos process; each process adds a small subclass.
+
+Values come from the environment (prefix-free names for the two server URLs, since that is what
+every hosting platform sets, and `KESSOS_*` for the rest).
+"""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KessosSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KESSOS_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path(".kessos")
+
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    # Tokens. Development: HS256 with a shared secret. Production: RS256 from an OIDC provider's JWKS.
+    jwt_secret: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str = "kessos"
+
+    # Events: the arq queue every service publishes to and the worker reads.
+    queue_name: str = "kessos:events"
+    relay_interval_seconds: float = 0.5
+    sweep_after_seconds: float = 15.0
+    event_result_ttl_seconds: int = 86_400
+
+    registry_url: str = "http://127.0.0.1:8001"
+    programs_url: str = "http://127.0.0.1:8002"
+    disaster_url: str = "http://127.0.0.1:8003"
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> "KessosSettings":
+        if self.environment == "production":
+            if not self.database_url or not self.redis_url:
+                raise ValueError("production needs DATABASE_URL and REDIS_URL")
+            if not self.jwt_jwks_url and (not self.jwt_secret or len(self.jwt_secret) < 32):
+                raise ValueError("production needs KESSOS_JWT_JWKS_URL or a KESSOS_JWT_SECRET of 32+ chars")
+        return self
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError("DATABASE_URL is not set (run `kessos dev` to use the embedded servers)")
+        return self.database_url
+
+    def require_redis_url(self) -> str:
+        if not self.redis_url:
+            raise RuntimeError("REDIS_URL is not set (run `kessos dev` to use the embedded servers)")
+        return self.redis_url
+
+    def resolved_jwt_secret(self) -> str:
+        """The HS256 secret: from the environment, else generated once under the data folder, so
+        that `kessos token` and the running services agree without any set-up."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
