@@ -110,7 +110,7 @@ class TokenVerifier:
         self._secret = None if self._jwks else settings.resolved_jwt_secret()
 
     def verify(self, token: str) -> Principal:
-        options = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
+        options: Any = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
         try:
             if self._jwks is not None:
                 key = self._jwks.get_signing_key_from_jwt(token).key

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -15,13 +14,10 @@ NAMING_CONVENTION = {
 }
 
 
-def schema_base(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables all live in one service's PostgreSQL schema."""
-
-    class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-    return Base
+def schema_metadata(schema: str) -> MetaData:
+    """Metadata whose tables all live in one service's PostgreSQL schema. Each service declares
+    `class Base(DeclarativeBase): metadata = schema_metadata("registry")`."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 def async_url(url: str) -> str:

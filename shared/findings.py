@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import DateTime, String, UniqueConstraint, and_, func, or_, select
+from sqlalchemy import DateTime, String, UniqueConstraint, and_, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -116,7 +116,8 @@ def findings_router(model: type[FindingMixin], subject_scope: SubjectScope) -> A
         after = decode_cursor(cursor, 2)
         if after:
             query = query.where(
-                (model.opened_at, model.id) > (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+                tuple_(model.opened_at, model.id)
+                > tuple_(datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
             )
         rows = (await session.scalars(query.order_by(model.opened_at, model.id).limit(limit + 1))).all()
         next_cursor = (

@@ -1,11 +1,16 @@
 """The programs service's schema: its declarative base, outbox and findings tables."""
 
-from shared.db import schema_base
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import schema_metadata
 from shared.events.outbox import OutboxMixin
 from shared.findings import FindingMixin
 
 SERVICE = "programs"
-Base = schema_base(SERVICE)
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata(SERVICE)
 
 
 class OutboxEvent(OutboxMixin, Base):

@@ -6,11 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, String, func
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import schema_base
+from shared.db import schema_metadata
 
-Base = schema_base("worker")
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("worker")
 
 
 class ProcessedEvent(Base):

@@ -18,7 +18,7 @@ def _touches_scope(principal: Principal) -> ColumnElement[bool]:
     return exists(select(1).select_from(code).where(principal.region_filter(code.c.code)))
 
 
-def readable_by(principal: Principal) -> Select[tuple[Disaster]]:
+def readable_by(principal: Principal) -> Select[Disaster]:
     return select(Disaster).where(_touches_scope(principal))
 
 

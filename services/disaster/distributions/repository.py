@@ -8,7 +8,7 @@ from services.disaster.distributions.models import Distribution, DistributionLin
 from shared.auth import Principal
 
 
-def readable_by(principal: Principal) -> Select[tuple[Distribution]]:
+def readable_by(principal: Principal) -> Select[Distribution]:
     return select(Distribution).where(principal.region_filter(Distribution.region_code))
 
 

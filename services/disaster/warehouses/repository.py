@@ -10,7 +10,7 @@ from services.disaster.warehouses.models import Item, StockBalance, StockMovemen
 from shared.auth import Principal
 
 
-def readable_by(principal: Principal) -> Select[tuple[Warehouse]]:
+def readable_by(principal: Principal) -> Select[Warehouse]:
     return select(Warehouse).where(principal.region_filter(Warehouse.region_code))
 
 

@@ -1,5 +1,5 @@
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -17,7 +17,7 @@ from shared.errors import Problem
 from shared.pagination import CursorQuery, LimitQuery, Page
 
 router = APIRouter(tags=["institutions"])
-NOT_FOUND = {404: {"model": Problem, "description": "Not in your scope"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not in your scope"}}
 
 
 @router.post(

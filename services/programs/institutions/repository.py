@@ -23,11 +23,11 @@ def _scope(principal: Principal, region: Any, institution_id: Any) -> ColumnElem
     return or_(principal.region_filter(region), institution_id.in_(_institution_ids(principal)))
 
 
-def readable_institutions(principal: Principal) -> Select[tuple[Institution]]:
+def readable_institutions(principal: Principal) -> Select[Institution]:
     return select(Institution).where(_scope(principal, Institution.region_code, Institution.id))
 
 
-def readable_admissions(principal: Principal) -> Select[tuple[Admission]]:
+def readable_admissions(principal: Principal) -> Select[Admission]:
     return select(Admission).where(_scope(principal, Admission.region_code, Admission.institution_id))
 
 

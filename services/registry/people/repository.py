@@ -2,14 +2,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.people.models import AccessLogEntry, Person
 from shared.auth import Principal
 
 
-def readable_by(principal: Principal) -> Select[tuple[Person]]:
+def readable_by(principal: Principal) -> Select[Person]:
     """People the caller may see: the scope is part of the query, never a filter after loading."""
     return select(Person).where(principal.region_filter(Person.region_code))
 
@@ -51,7 +51,7 @@ async def search(
     if q:
         query = query.where(Person.full_name.ilike(f"%{q}%", escape="\\"))
     if after:
-        query = query.where((Person.created_at, Person.id) > after)
+        query = query.where(tuple_(Person.created_at, Person.id) > tuple_(*after))
     return (await session.scalars(query.order_by(Person.created_at, Person.id).limit(limit))).all()
 
 
