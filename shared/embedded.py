@@ -30,6 +30,9 @@ def _pg(program: str) -> Any:
 def free_port(preferred: int | None = None) -> int:
     for candidate in ([preferred] if preferred else []) + [0]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # Servers bind with SO_REUSEADDR, so a port whose old connections linger in TIME_WAIT is free
+            # to them; a port another server listens on is still refused.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", candidate))
             except OSError:
@@ -148,16 +151,20 @@ class EmbeddedValkey:
             self.port = running
             log.info("embedded_valkey_reused", port=self.port, data_dir=str(self.data_dir))
             return self.url
-        self.port = free_port(self.port or None)
-        server = ValkeyServer(
-            port=self.port, data_dir=str(self.data_dir.resolve()), persist=True, config={"appendonly": "yes"}
-        )
-        server.start()
-        self._server = server
+        if self._server is None:
+            self.port = free_port(self.port or None)
+            # One ValkeyServer object for the life of this handle: a discarded one stops the server
+            # named in the shared pidfile when it is garbage-collected, even a newer one.
+            self._server = ValkeyServer(
+                port=self.port,
+                data_dir=str(self.data_dir.resolve()),
+                persist=True,
+                config={"appendonly": "yes"},
+            )
+        self._server.start()  # type: ignore[attr-defined]
         log.info("embedded_valkey_started", port=self.port, data_dir=str(self.data_dir))
         return self.url
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()  # type: ignore[attr-defined]
-            self._server = None
