@@ -91,7 +91,7 @@ def build_worker(settings: KessosSettings | None = None, *, burst: bool = False)
         job_timeout=120,
         burst=burst,
         handle_signals=True,
-        poll_delay=0.2,
+        poll_delay=0.05,  # how long an idle worker waits before looking at the queue again
     )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from arq.jobs import Job, JobStatus
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.jobs import deserialize_result
 
 HANDLE_EVENT = "handle_event"
 
@@ -40,19 +41,28 @@ class EventQueue:
             HANDLE_EVENT, envelope, _job_id=str(envelope["id"]), _queue_name=self.queue_name
         )
 
-    async def delivery(self, event_id: str) -> tuple[Delivery, str | None]:
-        job = Job(event_id, self.redis, _queue_name=self.queue_name)
-        status = await job.status()
-        if status in (JobStatus.queued, JobStatus.deferred, JobStatus.in_progress):
-            return Delivery.PENDING, None
-        if status == JobStatus.complete:
-            info = await job.result_info()
-            if info is None:
-                return Delivery.MISSING, None
-            if info.success:
-                return Delivery.HANDLED, None
-            return Delivery.FAILED, repr(info.result)[:2000]
-        return Delivery.MISSING, None
+    async def deliveries(self, event_ids: list[str]) -> dict[str, tuple[Delivery, str | None]]:
+        """Where each event stands, in one round trip for the whole batch: has its job a result
+        (handled or failed), is it queued or running, or is it nowhere (lost)?"""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for event_id in event_ids:
+                pipe.get(result_key_prefix + event_id)
+                pipe.exists(in_progress_key_prefix + event_id)
+                pipe.exists(job_key_prefix + event_id)
+            replies = await pipe.execute()
+        out: dict[str, tuple[Delivery, str | None]] = {}
+        for index, event_id in enumerate(event_ids):
+            result, running, queued = replies[3 * index : 3 * index + 3]
+            if result is not None:
+                info = deserialize_result(result)
+                out[event_id] = (
+                    (Delivery.HANDLED, None) if info.success else (Delivery.FAILED, repr(info.result)[:2000])
+                )
+            elif running or queued:
+                out[event_id] = (Delivery.PENDING, None)
+            else:
+                out[event_id] = (Delivery.MISSING, None)
+        return out
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -113,12 +113,13 @@ class OutboxRelay:
         queue = await self._queue()
         now = datetime.now(UTC)
         resend_before = now - timedelta(seconds=self.settings.sweep_after_seconds)
+        # Events sent in the last second are most likely still on their way: look at them next time.
         async with self.sessionmaker() as session, session.begin():
             rows = (
                 await session.scalars(
                     select(self.model)
                     .where(
-                        self.model.published_at.is_not(None),
+                        self.model.published_at < now - timedelta(seconds=1),
                         self.model.acked_at.is_(None),
                         self.model.dead_at.is_(None),
                     )
@@ -127,8 +128,9 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
+            states = await queue.deliveries([str(row.id) for row in rows]) if rows else {}
             for row in rows:
-                state, error = await queue.delivery(str(row.id))
+                state, error = states[str(row.id)]
                 if state is Delivery.HANDLED:
                     row.acked_at = now
                 elif state is Delivery.FAILED:
