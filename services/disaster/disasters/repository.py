@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disaster.disasters.models import Disaster
@@ -9,13 +9,17 @@ from shared.auth import Principal
 
 
 def _touches_scope(principal: Principal) -> ColumnElement[bool]:
-    """A disaster is visible to a scoped caller when any of its affected regions is in their scope."""
+    """A disaster is visible to a scoped caller when any of its affected regions overlaps their scope:
+    lies inside one of their regions, or contains one (a province-wide disaster touches every regency)."""
     if principal.unscoped:
         return true()
     if not principal.regions:
         return false()
     code = func.unnest(Disaster.region_codes).table_valued("code").render_derived()
-    return exists(select(1).select_from(code).where(principal.region_filter(code.c.code)))
+    contains_scope = [literal(p).startswith(code.c.code + ".") for p in principal.regions]
+    return exists(
+        select(1).select_from(code).where(or_(principal.region_filter(code.c.code), *contains_scope))
+    )
 
 
 def readable_by(principal: Principal) -> Select[Disaster]:

@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, field_validator
 
 from services.disaster.warehouses.schemas import ItemCode
 from shared.types import Quantity
@@ -29,16 +29,22 @@ class DistributionCreate(BaseModel):
         default=None, description="When it was handed over (phones send later); defaults to now"
     )
 
-    @model_validator(mode="after")
-    def _recipient_and_items(self) -> "DistributionCreate":
-        if self.person_id is None and (self.nik is None or self.full_name is None):
-            raise ValueError("give person_id, or nik and full_name")
-        codes = [i.item_code for i in self.items]
+    # Checked field by field so that a 422 names the field. Whether a recipient is given at all spans
+    # three fields: the service checks it (see service.check_recipient).
+    @field_validator("items")
+    @classmethod
+    def _items_once_each(cls, items: list[DistributionItem]) -> list[DistributionItem]:
+        codes = [i.item_code for i in items]
         if len(set(codes)) != len(codes):
             raise ValueError("each item_code may appear once in items")
-        if self.distributed_at is not None and self.distributed_at.tzinfo is None:
+        return items
+
+    @field_validator("distributed_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
             raise ValueError("distributed_at needs a time zone")
-        return self
+        return value
 
 
 class DistributionLineRead(BaseModel):

@@ -47,11 +47,24 @@ def to_read(d: Distribution, lines: Sequence[DistributionLine], principal: Princ
     )
 
 
+def check_recipient(data: DistributionCreate) -> None:
+    """A recipient is a registry id, or a NIK and a name as written in the field."""
+    if data.person_id is not None:
+        return
+    if data.nik is None and data.full_name is None:
+        raise Invalid("person_id", "give person_id, or nik and full_name")
+    if data.nik is None:
+        raise Invalid("nik", "without person_id, give nik with full_name")
+    if data.full_name is None:
+        raise Invalid("full_name", "without person_id, give full_name with nik")
+
+
 async def record(
     session: AsyncSession, principal: Principal, data: DistributionCreate, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
     """Returns (status, body): 201 and the new record, or the first answer for a replayed key."""
     principal.require(*RECORDERS)
+    check_recipient(data)
     if idempotency_key:
         replay = await idempotency.claim(
             session,

@@ -65,6 +65,16 @@ async def occupancy(session: AsyncSession, institution_id: uuid.UUID) -> int:
     )
 
 
+async def occupancies(session: AsyncSession, institution_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Active admissions per institution, for a page of institutions in one query."""
+    rows = await session.execute(
+        select(Admission.institution_id, func.count())
+        .where(Admission.institution_id.in_(institution_ids), Admission.status == "active")
+        .group_by(Admission.institution_id)
+    )
+    return {institution_id: int(n) for institution_id, n in rows}
+
+
 async def active_admission_of(session: AsyncSession, person_id: uuid.UUID) -> Admission | None:
     # Across all institutions and regions: residence in two panti at once is refused everywhere.
     return await session.scalar(

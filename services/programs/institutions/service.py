@@ -79,8 +79,12 @@ async def list_institutions(
         session, principal, region=region, after=_after(cursor), limit=limit + 1
     )
     page = rows[:limit]
+    occupied = await repository.occupancies(session, [r.id for r in page])
     return Page(
-        items=[InstitutionRead.model_validate(r) for r in page],
+        items=[
+            InstitutionRead.model_validate(r).model_copy(update={"occupancy": occupied.get(r.id, 0)})
+            for r in page
+        ],
         next_cursor=encode_cursor([page[-1].id]) if len(rows) > limit else None,
     )
 
@@ -111,10 +115,10 @@ async def admit(
     )
     session.add(admission)
     try:
-        async with session.begin_nested():
-            await session.flush()
+        await session.flush()
     except IntegrityError:
-        # A concurrent admission of the same person to another institution won the race.
+        # A concurrent admission of the same person to another institution won the race; the
+        # request's transaction rolls back as a whole.
         raise AlreadyAdmitted(
             "the person is resident in an institution; discharge them there first"
         ) from None
@@ -149,6 +153,9 @@ async def discharge(
         raise AlreadyDischarged(f"discharged on {admission.discharged_on}")
     if data.discharged_on < admission.admitted_on:
         raise Invalid("discharged_on", "discharged_on cannot be before admitted_on")
+    if data.discharged_on > datetime.now(UTC).date():
+        # A discharge frees the place at once; one that has not happened yet must not.
+        raise Invalid("discharged_on", "discharged_on cannot be in the future")
     admission.status, admission.discharged_on, admission.discharge_outcome = (
         "discharged",
         data.discharged_on,
