@@ -51,6 +51,11 @@ class Principal:
     def has_any(self, *roles: str) -> bool:
         return self.unscoped or bool(self.roles & set(roles))
 
+    def require_exactly(self, role: str) -> None:
+        """For machine-only routes: no human role, not even admin, passes."""
+        if role not in self.roles:
+            raise Forbidden(f"this route is for the `{role}` role only")
+
     def require(self, *roles: str) -> None:
         if not self.has_any(*roles):
             raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
@@ -104,28 +109,31 @@ def mint_token(
 
 
 class TokenVerifier:
+    """Users' tokens: RS256 from the identity provider's JWKS in production, HS256 from the shared
+    secret in development. With a JWKS configured, an HS256 token signed with KESSOS_JWT_SECRET is
+    still accepted for the `service` role alone: that is how the worker calls the services."""
+
     def __init__(self, settings: KessosSettings):
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
-        self._secret = None if self._jwks else settings.resolved_jwt_secret()
+        self._secret = settings.jwt_secret if self._jwks else settings.resolved_jwt_secret()
 
     def verify(self, token: str) -> Principal:
         options: Any = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
+        audience = self.settings.jwt_audience
         try:
-            if self._jwks is not None:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            if self._jwks is not None and algorithm == "RS256":
                 key = self._jwks.get_signing_key_from_jwt(token).key
+                claims = jwt.decode(token, key, algorithms=["RS256"], audience=audience, options=options)
+            elif self._secret and algorithm == "HS256":
                 claims = jwt.decode(
-                    token, key, algorithms=["RS256"], audience=self.settings.jwt_audience, options=options
+                    token, self._secret, algorithms=["HS256"], audience=audience, options=options
                 )
+                if self._jwks is not None and claims.get("roles") != ["service"]:
+                    raise Unauthorized("only service tokens may be signed with the shared secret")
             else:
-                assert self._secret is not None
-                claims = jwt.decode(
-                    token,
-                    self._secret,
-                    algorithms=["HS256"],
-                    audience=self.settings.jwt_audience,
-                    options=options,
-                )
+                raise Unauthorized(f"tokens signed with {algorithm} are not accepted here")
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the bearer token is not valid: {exc}") from exc
         roles = claims.get("roles") or []

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import DateTime, String, UniqueConstraint, and_, func, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -137,40 +137,41 @@ def findings_router(model: type[FindingMixin], subject_scope: SubjectScope) -> A
     async def report_finding(
         body: FindingReport, session: SessionDep, principal: CurrentPrincipal
     ) -> FindingRead | None:
-        principal.require("service")
+        principal.require_exactly("service")
         scope = await subject_scope(session, body.subject_type, body.subject_id)
         if scope is None:
             raise NotFound(f"no {body.subject_type} {body.subject_id} here")
         region_code, institution_id = scope
+        now = datetime.now(UTC)
+        if body.holds:
+            # Concurrent first reports (two workers, one redelivered event) meet here: the insert
+            # is a no-op for all but one, and everyone then locks the one row.
+            await session.execute(
+                insert(model)
+                .values(
+                    id=uuid.uuid4(),
+                    rule=body.rule,
+                    subject_type=body.subject_type,
+                    subject_id=body.subject_id,
+                    status="open",
+                    detail=body.detail,
+                    region_code=region_code,
+                    institution_id=institution_id,
+                    opened_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(constraint="uq_findings_rule_subject")
+            )
         existing = await session.scalar(
             select(model)
             .where(model.rule == body.rule, model.subject_id == body.subject_id)
             .with_for_update()
         )
-        now = datetime.now(UTC)
         if existing is None:
-            if not body.holds:
-                return None
-            existing = model(  # type: ignore[call-arg]
-                id=uuid.uuid4(),
-                rule=body.rule,
-                subject_type=body.subject_type,
-                subject_id=body.subject_id,
-                status="open",
-                detail=body.detail,
-                region_code=region_code,
-                institution_id=institution_id,
-                opened_at=now,
-                updated_at=now,
-            )
-            session.add(existing)
-        elif body.holds and existing.status == "closed":
-            existing.status, existing.closed_at, existing.detail, existing.updated_at = (
-                "open",
-                None,
-                body.detail,
-                now,
-            )
+            return None
+        if body.holds and existing.status == "closed":
+            existing.status, existing.closed_at, existing.updated_at = "open", None, now
+            existing.detail = body.detail
         elif not body.holds and existing.status == "open":
             existing.status, existing.closed_at, existing.updated_at = "closed", now, now
         await session.flush()

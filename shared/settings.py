@@ -40,6 +40,8 @@ class KessosSettings(BaseSettings):
     disaster_url: str = "http://127.0.0.1:8003"
 
     log_level: str = "INFO"
+    # The office's time zone: dates (admitted on, died on, ...) are its dates. WITA for Kalimantan.
+    timezone: str = "Asia/Makassar"
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> "KessosSettings":

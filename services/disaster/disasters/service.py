@@ -7,6 +7,7 @@ from services.disaster.db import SERVICE, OutboxEvent
 from services.disaster.disasters import repository
 from services.disaster.disasters.models import Disaster
 from services.disaster.disasters.schemas import DisasterCreate, DisasterRead
+from shared import clock
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import EventEnvelope, publish
@@ -21,7 +22,7 @@ async def create(session: AsyncSession, principal: Principal, data: DisasterCrea
     outside = [c for c in data.region_codes if not principal.covers_region(c)]
     if outside:
         raise Forbidden(f"regions outside your scope: {', '.join(outside)}")
-    if data.started_on > datetime.now(UTC).date():
+    if data.started_on > clock.today():
         raise Invalid("started_on", "started_on cannot be in the future")
     disaster = Disaster(
         id=uuid.uuid4(), **data.model_dump(), status="emergency", created_at=datetime.now(UTC)

@@ -14,7 +14,7 @@ from services.disaster.distributions import repository
 from services.disaster.distributions.models import Distribution, DistributionLine
 from services.disaster.distributions.schemas import DistributionCreate, DistributionLineRead, DistributionRead
 from services.disaster.warehouses import service as warehouses
-from shared import idempotency
+from shared import clock, idempotency
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.events import EventEnvelope, publish
@@ -82,7 +82,7 @@ async def record(
         raise Invalid("distributed_at", "distributed_at cannot be in the future")
     disaster = await disasters.get_or_raise(session, principal, data.disaster_id)
     warehouse = await warehouses.get_or_raise(session, principal, data.warehouse_id)
-    if distributed_at.date() < disaster.started_on:
+    if clock.local_date(distributed_at) < disaster.started_on:
         raise Invalid("distributed_at", f"the disaster started on {disaster.started_on}")
     await warehouses.check_items(session, [i.item_code for i in data.items], "items")
     distribution = Distribution(

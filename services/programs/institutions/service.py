@@ -17,6 +17,7 @@ from services.programs.institutions.schemas import (
     InstitutionCreate,
     InstitutionRead,
 )
+from shared import clock
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.events import EventEnvelope, publish
@@ -98,7 +99,7 @@ async def admit(
     institution = await repository.get_institution(session, principal, institution_id, lock=True)
     if institution is None:
         raise NotFound(f"no institution {institution_id} in your scope")
-    if data.admitted_on > datetime.now(UTC).date():
+    if data.admitted_on > clock.today():
         raise Invalid("admitted_on", "admitted_on cannot be in the future")
     if await repository.active_admission_of(session, data.person_id) is not None:
         raise AlreadyAdmitted("the person is resident in an institution; discharge them there first")
@@ -153,7 +154,7 @@ async def discharge(
         raise AlreadyDischarged(f"discharged on {admission.discharged_on}")
     if data.discharged_on < admission.admitted_on:
         raise Invalid("discharged_on", "discharged_on cannot be before admitted_on")
-    if data.discharged_on > datetime.now(UTC).date():
+    if data.discharged_on > clock.today():
         # A discharge frees the place at once; one that has not happened yet must not.
         raise Invalid("discharged_on", "discharged_on cannot be in the future")
     admission.status, admission.discharged_on, admission.discharge_outcome = (

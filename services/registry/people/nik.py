@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from shared import clock
+
 _DIGITS16 = re.compile(r"^\d{16}$")
 
 
@@ -42,7 +44,7 @@ def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
     if day > 40:
         day -= 40
     try:
-        born = _century_date(day, month, yy, today or date.today())
+        born = _century_date(day, month, yy, today or clock.today())
     except ValueError:
         raise ValueError(f"digits 7–12 ({nik[6:12]}) are not a real birth date") from None
     if nik[12:] == "0000":
@@ -54,7 +56,7 @@ def check_kk(kk: str, *, today: date | None = None) -> None:
     if not _DIGITS16.match(kk):
         raise ValueError("a KK number is exactly 16 digits")
     try:
-        _century_date(int(kk[6:8]), int(kk[8:10]), int(kk[10:12]), today or date.today())
+        _century_date(int(kk[6:8]), int(kk[8:10]), int(kk[10:12]), today or clock.today())
     except ValueError:
         raise ValueError(f"digits 7–12 ({kk[6:12]}) are not a real issue date") from None
     if kk[12:] == "0000":

@@ -13,6 +13,7 @@ from services.registry.people.models import Person
 from services.registry.people.nik import check_kk, mask, parse_nik
 from services.registry.people.schemas import PersonCreate, PersonRead, PersonUpdate
 from services.registry.regions import service as regions
+from shared import clock
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.events import EventEnvelope, publish
@@ -198,7 +199,7 @@ async def update(
     new_status = changes.get("status", person.status)
     if changes.get("died_on") is not None and new_status != "deceased":
         raise Invalid("died_on", "died_on is only recorded for a deceased person")
-    if changes.get("died_on") and changes["died_on"] > date.today():
+    if changes.get("died_on") and changes["died_on"] > clock.today():
         raise Invalid("died_on", "died_on cannot be in the future")
     changed = [k for k, v in changes.items() if getattr(person, k) != v]
     now = datetime.now(UTC)
