@@ -33,6 +33,6 @@ async def _seed(database_url: str) -> dict[str, int]:
 
 
 def migrate(database_url: str) -> dict[str, int]:
-    """Upgrade to head and seed reference data. Safe to run again."""
-    command.upgrade(alembic_config(database_url), "head")
+    """Upgrade every service's branch to its head and seed reference data. Safe to run again."""
+    command.upgrade(alembic_config(database_url), "heads")
     return asyncio.run(_seed(database_url))
