@@ -27,8 +27,14 @@ def _url() -> str:
     return context.config.get_main_option("sqlalchemy.url") or KessosSettings().require_database_url()
 
 
+# `alembic -x schema=programs revision --autogenerate ...` looks at one service's schema only.
+_ONLY = context.get_x_argument(as_dictionary=True).get("schema")
+
+
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    return name in SCHEMAS if type_ == "schema" else True
+    if type_ == "schema":
+        return name == _ONLY if _ONLY else name in SCHEMAS
+    return True
 
 
 def _configure(connection: Connection) -> None:
