@@ -1,6 +1,7 @@
 """One Alembic tree for all services; each service owns one PostgreSQL schema."""
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy import pool
@@ -37,12 +38,20 @@ def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return True
 
 
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    if not _ONLY:
+        return True
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return getattr(table, "schema", _ONLY) == _ONLY
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         include_schemas=True,
         include_name=_include_name,
+        include_object=_include_object,
         version_table_schema="public",
         compare_type=True,
     )
