@@ -1,7 +1,26 @@
 """Every table of the registry's schema, for Alembic."""
 
+from services.registry.assessments.models import PpksAssessment
 from services.registry.db import Base, Finding, OutboxEvent
+from services.registry.history.models import Change
+from services.registry.households.models import Household, HouseholdMember
 from services.registry.people.models import AccessLogEntry, Person
+from services.registry.psks.models import PsksRole
+from services.registry.reference.models import PpksType, PsksType
 from services.registry.regions.models import Region
 
-__all__ = ["AccessLogEntry", "Base", "Finding", "OutboxEvent", "Person", "Region"]
+__all__ = [
+    "AccessLogEntry",
+    "Base",
+    "Change",
+    "Finding",
+    "Household",
+    "HouseholdMember",
+    "OutboxEvent",
+    "Person",
+    "PpksAssessment",
+    "PpksType",
+    "PsksRole",
+    "PsksType",
+    "Region",
+]

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from services.registry.people import service
-from services.registry.people.schemas import PersonCreate, PersonRead, PersonUpdate
+from services.registry.people.schemas import PeopleQuery, PersonCreate, PersonRead, PersonUpdate
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
 from shared.errors import PreconditionRequired, Problem
@@ -46,15 +46,11 @@ async def get_person(
 async def search_people(
     session: SessionDep,
     principal: CurrentPrincipal,
-    nik: Annotated[str | None, Query(pattern=r"^\d{16}$")] = None,
-    region: Annotated[
-        str | None, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", description="Region code prefix")
-    ] = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=100, description="Part of the name")] = None,
+    query: Annotated[PeopleQuery, Query()],
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[PersonRead]:
-    return await service.search(session, principal, nik=nik, region=region, q=q, limit=limit, cursor=cursor)
+    return await service.search(session, principal, query, limit=limit, cursor=cursor)
 
 
 @router.patch(

@@ -1,10 +1,12 @@
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.registry.assessments.models import PpksAssessment
 from services.registry.people.models import AccessLogEntry, Person
 from shared.auth import Principal
 
@@ -31,25 +33,63 @@ async def nik_taken(session: AsyncSession, nik: str, *, other_than: uuid.UUID | 
     return await session.scalar(query.limit(1)) is not None
 
 
+@dataclass(frozen=True)
+class PeopleFilter:
+    nik: str | None = None
+    kk_number: str | None = None
+    name: str | None = None  # normalised
+    birth_date: date | None = None
+    born_after: date | None = None  # inclusive bounds from an age band
+    born_before: date | None = None
+    region: str | None = None
+    ppks_type: str | None = None
+    status: str | None = None
+
+
+def _filtered(principal: Principal, f: PeopleFilter) -> Select[Person]:
+    query = readable_by(principal)
+    if f.nik:
+        query = query.where(Person.nik == f.nik)
+    if f.kk_number:
+        query = query.where(Person.kk_number == f.kk_number)
+    if f.name:
+        # Typo-tolerant: trigram word similarity, or the normalised name containing what was typed.
+        escaped = f.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(
+            or_(Person.name_normalized.op("%>")(f.name), Person.name_normalized.ilike(f"%{escaped}%"))
+        )
+    if f.birth_date:
+        query = query.where(Person.birth_date == f.birth_date)
+    if f.born_after:
+        query = query.where(Person.birth_date >= f.born_after)
+    if f.born_before:
+        query = query.where(Person.birth_date <= f.born_before)
+    if f.region:
+        query = query.where(
+            (Person.region_code == f.region) | Person.region_code.startswith(f.region + ".", autoescape=True)
+        )
+    if f.ppks_type:
+        query = query.where(
+            exists().where(
+                PpksAssessment.person_id == Person.id,
+                PpksAssessment.ppks_type == f.ppks_type,
+                PpksAssessment.status == "active",
+            )
+        )
+    if f.status:
+        query = query.where(Person.status == f.status)
+    return query
+
+
 async def search(
     session: AsyncSession,
     principal: Principal,
+    f: PeopleFilter,
     *,
-    nik: str | None,
-    region: str | None,
-    q: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> Sequence[Person]:
-    query = readable_by(principal)
-    if nik:
-        query = query.where(Person.nik == nik)
-    if region:
-        query = query.where(
-            (Person.region_code == region) | Person.region_code.startswith(region + ".", autoescape=True)
-        )
-    if q:
-        query = query.where(Person.full_name.ilike(f"%{q}%", escape="\\"))
+    query = _filtered(principal, f)
     if after:
         query = query.where(tuple_(Person.created_at, Person.id) > tuple_(*after))
     return (await session.scalars(query.order_by(Person.created_at, Person.id).limit(limit))).all()

@@ -21,6 +21,11 @@ KkNumber = Annotated[
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+Decile = Annotated[int, Field(ge=1, le=10, description="DTSEN welfare decile, 1 = poorest")]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+RtRw = Annotated[str, Field(pattern=r"^\d{1,3}$")]
+
+
 class PersonCreate(BaseModel):
     nik: Nik | None = None
     kk_number: KkNumber | None = None
@@ -32,6 +37,11 @@ class PersonCreate(BaseModel):
     sex: Sex
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
     region_code: RegionCode
+    rt: RtRw | None = None
+    rw: RtRw | None = None
+    mother_name: Name | None = None
+    welfare_decile: Decile | None = None
+    disability_status: Short | None = None
 
 
 class PersonUpdate(BaseModel):
@@ -45,6 +55,11 @@ class PersonUpdate(BaseModel):
     sex: Sex | None = None
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
     region_code: RegionCode | None = None
+    rt: RtRw | None = None
+    rw: RtRw | None = None
+    mother_name: Name | None = None
+    welfare_decile: Decile | None = None
+    disability_status: Short | None = None
     status: Literal["active", "deceased", "moved"] | None = None
     died_on: date | None = None
 
@@ -62,6 +77,12 @@ class PersonRead(BaseModel):
     sex: Sex
     address: str | None
     region_code: str
+    rt: str | None = None
+    rw: str | None = None
+    mother_name: str | None = Field(default=None, description="null when masked")
+    welfare_decile: int | None = None
+    disability_status: str | None = Field(default=None, description="null when masked")
+    id_dtks: str | None = None
     status: PersonStatus
     died_on: date | None
     status_changed_at: datetime | None
@@ -70,3 +91,23 @@ class PersonRead(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+
+
+class PeopleQuery(BaseModel):
+    """Search filters; all optional, combined with AND, always within the caller's scope."""
+
+    nik: Nik | None = None
+    kk: KkNumber | None = Field(default=None, description="Nomor KK")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)] | None = Field(
+        default=None,
+        description="Name; typo-tolerant, titles (H., Hj., Drs., S.Pd) ignored, "
+        "spellings unified (Muhammad/Muhamad/M.)",
+    )
+    birth_date: date | None = None
+    region: RegionCode | None = Field(default=None, description="Region code prefix")
+    ppks_type: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|2[0-6])$")] | None = Field(
+        default=None, description="People with an active assessment of this PPKS type"
+    )
+    age_min: Annotated[int, Field(ge=0, le=130)] | None = None
+    age_max: Annotated[int, Field(ge=0, le=130)] | None = None
+    status: PersonStatus | None = None

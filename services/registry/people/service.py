@@ -2,16 +2,17 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.db import SERVICE, OutboxEvent
-from services.registry.people import permissions, repository
+from services.registry.history import service as history
+from services.registry.people import names, permissions, repository
 from services.registry.people.exceptions import DuplicateNik
 from services.registry.people.models import Person
 from services.registry.people.nik import check_kk, mask, parse_nik
-from services.registry.people.schemas import PersonCreate, PersonRead, PersonUpdate
+from services.registry.people.schemas import PeopleQuery, PersonCreate, PersonRead, PersonUpdate
 from services.registry.regions import service as regions
 from shared import clock
 from shared.auth import Principal
@@ -19,6 +20,24 @@ from shared.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.events import EventEnvelope, publish
 from shared.pagination import Page, decode_cursor, encode_cursor
 
+HISTORY_FIELDS = (
+    "nik",
+    "kk_number",
+    "full_name",
+    "birth_date",
+    "birth_place",
+    "sex",
+    "address",
+    "region_code",
+    "rt",
+    "rw",
+    "mother_name",
+    "welfare_decile",
+    "disability_status",
+    "status",
+    "died_on",
+    "merged_into",
+)
 # Fields whose change other services must hear about (the worker re-checks their records).
 _EVENT_FIELDS = ("nik", "full_name", "birth_date", "sex", "region_code", "status", "died_on", "merged_into")
 
@@ -74,6 +93,12 @@ def to_read(person: Person, principal: Principal, warnings: list[str] | None = N
         sex=person.sex,  # type: ignore[arg-type]
         address=person.address,
         region_code=person.region_code,
+        rt=person.rt,
+        rw=person.rw,
+        mother_name=None if masked else person.mother_name,
+        welfare_decile=person.welfare_decile,
+        disability_status=None if masked else person.disability_status,
+        id_dtks=person.id_dtks,
         status=person.status,  # type: ignore[arg-type]
         died_on=person.died_on,
         status_changed_at=person.status_changed_at,
@@ -116,11 +141,27 @@ async def create(session: AsyncSession, principal: Principal, data: PersonCreate
         raise DuplicateNik("a person with this NIK is already registered; search for them by NIK instead")
     now = datetime.now(UTC)
     person = Person(
-        id=uuid.uuid4(), **data.model_dump(), status="active", version=1, created_at=now, updated_at=now
+        id=uuid.uuid4(),
+        **data.model_dump(),
+        name_normalized=names.normalise(data.full_name),
+        status="active",
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
     if data.birth_date is None and data.nik:
         person.birth_date = parse_nik(data.nik).birth_date
     repository.add(session, person)
+    history.record(
+        session,
+        entity_type="person",
+        entity_id=person.id,
+        person_id=person.id,
+        action="create",
+        actor=principal.sub,
+        before=None,
+        after=history.snapshot(person, HISTORY_FIELDS),
+    )
     publish(session, OutboxEvent, _event("created", person))
     await session.flush()
     _log_unmasked(session, principal, [person], "create")
@@ -141,28 +182,48 @@ async def read(session: AsyncSession, principal: Principal, person_id: uuid.UUID
     return to_read(person, principal), etag(person)
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def age_band(min_age: int | None, max_age: int | None, on: date) -> tuple[date | None, date | None]:
+    """Birth-date bounds for people aged min_age..max_age (inclusive) on a day."""
+    born_before = _years_before(on, min_age) if min_age is not None else None
+    born_after = _years_before(on, max_age + 1) + timedelta(days=1) if max_age is not None else None
+    return born_after, born_before
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 async def search(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    nik: str | None,
-    region: str | None,
-    q: str | None,
-    limit: int,
-    cursor: str | None,
+    session: AsyncSession, principal: Principal, query: PeopleQuery, *, limit: int, cursor: str | None
 ) -> Page[PersonRead]:
     permissions.require_read(principal)
+    if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
+        raise Invalid("age_min", "age_min is above age_max")
     after_raw = decode_cursor(cursor, 2)
     try:
         after = (datetime.fromisoformat(after_raw[0]), uuid.UUID(after_raw[1])) if after_raw else None
     except ValueError:
         raise Invalid("cursor", "not a cursor this API issued") from None
+    born_after, born_before = age_band(query.age_min, query.age_max, clock.today())
     rows = await repository.search(
-        session, principal, nik=nik, region=region, q=_like(q) if q else None, after=after, limit=limit + 1
+        session,
+        principal,
+        repository.PeopleFilter(
+            nik=query.nik,
+            kk_number=query.kk,
+            name=names.normalise(query.q) if query.q else None,
+            birth_date=query.birth_date,
+            born_after=born_after,
+            born_before=born_before,
+            region=query.region,
+            ppks_type=query.ppks_type,
+            status=query.status,
+        ),
+        after=after,
+        limit=limit + 1,
     )
     page = rows[:limit]
     _log_unmasked(session, principal, page, "search")
@@ -203,8 +264,11 @@ async def update(
         raise Invalid("died_on", "died_on cannot be in the future")
     changed = [k for k, v in changes.items() if getattr(person, k) != v]
     now = datetime.now(UTC)
+    before = history.snapshot(person, HISTORY_FIELDS)
     for key in changed:
         setattr(person, key, changes[key])
+    if "full_name" in changed:
+        person.name_normalized = names.normalise(person.full_name)
     if "status" in changed:
         person.status_changed_at = now
         if person.status != "deceased":
@@ -213,6 +277,17 @@ async def update(
         person.version += 1
         person.updated_at = now
         publish(session, OutboxEvent, _event("updated", person, changed))
+        old, new = history.diff(before, history.snapshot(person, HISTORY_FIELDS))
+        history.record(
+            session,
+            entity_type="person",
+            entity_id=person.id,
+            person_id=person.id,
+            action="update",
+            actor=principal.sub,
+            before=old,
+            after=new,
+        )
     await session.flush()
     _log_unmasked(session, principal, [person], "update")
     return to_read(person, principal, warnings), etag(person)
