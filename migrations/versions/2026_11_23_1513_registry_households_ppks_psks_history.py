@@ -249,6 +249,7 @@ def upgrade() -> None:
         postgresql_ops={"name_normalized": "gin_trgm_ops"},
     )
     op.create_unique_constraint(op.f("uq_people_id_dtks"), "people", ["id_dtks"], schema="registry")
+    op.alter_column("people", "sex", existing_type=sa.String(length=1), nullable=True, schema="registry")
     _seed_reference()
 
 
@@ -326,6 +327,8 @@ def _seed_reference() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE registry.people SET sex = 'M' WHERE sex IS NULL")  # no way back to unknown
+    op.alter_column("people", "sex", existing_type=sa.String(length=1), nullable=False, schema="registry")
     op.drop_constraint(op.f("uq_people_id_dtks"), "people", schema="registry", type_="unique")
     op.drop_index(
         "ix_people_name_normalized_trgm",

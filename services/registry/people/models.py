@@ -20,7 +20,8 @@ class Person(Base):
     name_normalized: Mapped[str] = mapped_column(String(200), server_default=text("''"))
     birth_date: Mapped[date | None] = mapped_column(Date)
     birth_place: Mapped[str | None] = mapped_column(String(100))
-    sex: Mapped[str] = mapped_column(String(1))
+    # M | F; a feed row may lack it (and its NIK), so the registry may too.
+    sex: Mapped[str | None] = mapped_column(String(1))
     address: Mapped[str | None] = mapped_column(Text)
     region_code: Mapped[str] = mapped_column(String(13))
     rt: Mapped[str | None] = mapped_column(String(3))

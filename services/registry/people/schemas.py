@@ -74,7 +74,7 @@ class PersonRead(BaseModel):
     birth_date: date | None = Field(description="null when masked; see birth_year")
     birth_year: int | None
     birth_place: str | None
-    sex: Sex
+    sex: Sex | None
     address: str | None
     region_code: str
     rt: str | None = None

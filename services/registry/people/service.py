@@ -47,7 +47,7 @@ def etag(person: Person) -> str:
 
 
 async def _identity_warnings(
-    session: AsyncSession, *, nik: str | None, kk_number: str | None, birth_date: date | None, sex: str
+    session: AsyncSession, *, nik: str | None, kk_number: str | None, birth_date: date | None, sex: str | None
 ) -> list[str]:
     """422 naming the field when a number is malformed or disagrees with the record; warnings for what
     is suspicious but legitimate (registration codes older than today's region table)."""
@@ -61,7 +61,7 @@ async def _identity_warnings(
             raise Invalid(
                 "nik", f"the NIK encodes birth date {info.birth_date}, the record says {birth_date}"
             )
-        if sex != info.sex:
+        if sex is not None and sex != info.sex:
             raise Invalid("nik", f"the NIK encodes sex {info.sex}, the record says {sex}")
         if not await regions.exists(session, info.district_code):
             warnings.append(f"nik: district {info.district_code} is not in today's region table")
