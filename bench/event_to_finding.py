@@ -13,7 +13,6 @@ import asyncio
 import os
 import platform
 import secrets
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from rich.progress import Progress
 
 from services.prestart import migrate
 from shared.embedded import EmbeddedPostgres, EmbeddedValkey
-from tests.e2e.flows import ADMIN, distribute, mark_deceased, person, stocked_warehouse
+from tests.e2e.flows import distribute, mark_deceased, person, stocked_warehouse
 from tests.support import System, create_database, drop_database, server_url
 
 TARGET_SECONDS = 5.0  # issue 2: "gets its recipient_deceased finding within 5 seconds"
@@ -45,7 +44,9 @@ async def run(count: int, concurrency: int, system: System) -> dict[str, float]:
 
         async def one() -> None:
             async with gate:
-                response = await distribute(http, system, disaster_id, warehouse_id, {"person_id": someone["id"]})
+                response = await distribute(
+                    http, system, disaster_id, warehouse_id, {"person_id": someone["id"]}
+                )
                 assert response.status_code == 201, response.text
 
         started = time.perf_counter()
@@ -61,22 +62,29 @@ async def run(count: int, concurrency: int, system: System) -> dict[str, float]:
             deadline = time.monotonic() + 120
             while True:
                 done = await conn.fetchval(
-                    "SELECT count(*) FROM disaster.findings WHERE rule = 'recipient_deceased'")
+                    "SELECT count(*) FROM disaster.findings WHERE rule = 'recipient_deceased'"
+                )
                 if done >= count or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.2)
             rows = await conn.fetch(
                 "SELECT extract(epoch FROM f.opened_at - d.created_at) AS seconds "
                 "FROM disaster.findings f JOIN disaster.distributions d ON d.id = f.subject_id "
-                "WHERE f.rule = 'recipient_deceased'")
+                "WHERE f.rule = 'recipient_deceased'"
+            )
         finally:
             await conn.close()
         all_seconds = time.perf_counter() - started
     latencies = [float(r["seconds"]) for r in rows]
     return {
-        "count": count, "found": len(latencies), "concurrency": concurrency,
-        "p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "max": max(latencies),
-        "write_per_s": count / write_seconds, "end_to_end_per_s": count / all_seconds,
+        "count": count,
+        "found": len(latencies),
+        "concurrency": concurrency,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies),
+        "write_per_s": count / write_seconds,
+        "end_to_end_per_s": count / all_seconds,
     }
 
 
@@ -118,7 +126,9 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=20)
     asyncio.run(main_async(parser.parse_args()))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import TokenVerifier
 from shared.db import make_engine, make_sessionmaker
-from shared.errors import Problem, install_error_handlers
+from shared.errors import Problem, install_error_handlers, internal_error_response
 from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
 from shared.logging import configure_logging
@@ -112,7 +112,13 @@ def create_app(
         started = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                # Rendered here rather than by the outermost handler, so that the answer still carries
+                # the request id its detail asks the caller to quote, and the log line carries it too.
+                log.exception("unhandled_error", path=request.url.path)
+                response = internal_error_response(request.url.path)
             status = response.status_code
         finally:
             route = request.scope.get("route")

@@ -125,10 +125,22 @@ class TokenVerifier:
             algorithm = jwt.get_unverified_header(token).get("alg")
             if self._jwks is not None and algorithm == "RS256":
                 key = self._jwks.get_signing_key_from_jwt(token).key
-                claims = jwt.decode(token, key, algorithms=["RS256"], audience=audience, options=options)
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["RS256"],
+                    audience=audience,
+                    issuer=self.settings.jwt_jwks_issuer,
+                    options=options,
+                )
             elif self._secret and algorithm == "HS256":
                 claims = jwt.decode(
-                    token, self._secret, algorithms=["HS256"], audience=audience, options=options
+                    token,
+                    self._secret,
+                    algorithms=["HS256"],
+                    audience=audience,
+                    issuer=self.settings.jwt_issuer,
+                    options=options,
                 )
                 if self._jwks is not None and claims.get("roles") != ["service"]:
                     raise Unauthorized("only service tokens may be signed with the shared secret")
@@ -136,9 +148,11 @@ class TokenVerifier:
                 raise Unauthorized(f"tokens signed with {algorithm} are not accepted here")
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the bearer token is not valid: {exc}") from exc
+        for claim in ("roles", "regions", "institutions"):
+            value = claims.get(claim) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise Unauthorized(f"the token's `{claim}` claim must be a list of strings")
         roles = claims.get("roles") or []
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise Unauthorized("the token's `roles` claim must be a list of strings")
         return Principal(
             sub=str(claims["sub"]),
             roles=frozenset(r for r in roles if r in ROLES),

@@ -162,10 +162,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
-        return problem_response(
-            500,
-            "internal-error",
-            "Internal error",
-            "Something went wrong on our side; the request id in the response headers helps us find it.",
-            instance=request.url.path,
-        )
+        return internal_error_response(request.url.path)
+
+
+def internal_error_response(path: str) -> JSONResponse:
+    """A 500 that tells nothing of the code: no exception text, no stack trace."""
+    return problem_response(
+        500,
+        "internal-error",
+        "Internal error",
+        "Something went wrong on our side; the X-Request-ID response header helps us find it.",
+        instance=path,
+    )

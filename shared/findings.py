@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal, Principal
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
 from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 
 FindingStatus = Literal["open", "closed", "resolved"]
@@ -115,10 +115,11 @@ def findings_router(model: type[FindingMixin], subject_scope: SubjectScope) -> A
             query = query.where(model.status == status)
         after = decode_cursor(cursor, 2)
         if after:
-            query = query.where(
-                tuple_(model.opened_at, model.id)
-                > tuple_(datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-            )
+            try:
+                key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+            except ValueError:
+                raise Invalid("cursor", "not a cursor this API issued") from None
+            query = query.where(tuple_(model.opened_at, model.id) > tuple_(*key))
         rows = (await session.scalars(query.order_by(model.opened_at, model.id).limit(limit + 1))).all()
         next_cursor = (
             encode_cursor([rows[limit - 1].opened_at.isoformat(), rows[limit - 1].id])

@@ -27,7 +27,8 @@ class KessosSettings(BaseSettings):
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
     jwt_audience: str | None = None
-    jwt_issuer: str = "kessos"
+    jwt_issuer: str = "kessos"  # of the HS256 tokens Kessos mints itself
+    jwt_jwks_issuer: str | None = None  # of the identity provider's RS256 tokens, checked when set
 
     # Events: the arq queue every service publishes to and the worker reads.
     queue_name: str = "kessos:events"
@@ -48,8 +49,11 @@ class KessosSettings(BaseSettings):
         if self.environment == "production":
             if not self.database_url or not self.redis_url:
                 raise ValueError("production needs DATABASE_URL and REDIS_URL")
-            if not self.jwt_jwks_url and (not self.jwt_secret or len(self.jwt_secret) < 32):
-                raise ValueError("production needs KESSOS_JWT_JWKS_URL or a KESSOS_JWT_SECRET of 32+ chars")
+            if not self.jwt_jwks_url and not self.jwt_secret:
+                raise ValueError("production needs KESSOS_JWT_JWKS_URL or KESSOS_JWT_SECRET")
+            # Even beside a JWKS the secret signs the worker's unscoped service tokens: never a weak one.
+            if self.jwt_secret and len(self.jwt_secret) < 32:
+                raise ValueError("KESSOS_JWT_SECRET must be at least 32 characters in production")
         return self
 
     def require_database_url(self) -> str:

@@ -43,6 +43,12 @@ async def handle_event(ctx: dict[str, Any], envelope: dict[str, Any]) -> str:
                 log.warning("event_retry", error=str(exc)[:200], retry_in=delay, job_try=ctx["job_try"])
                 JOBS.labels(event.type, "retry").inc()
                 raise Retry(defer=delay) from exc
+            except Exception as exc:
+                # Final: stored as the job's result for the outbox sweep to park as a dead event. A plain
+                # RuntimeError, because arq pickles it and e.g. httpx's errors cannot be unpickled.
+                JOBS.labels(event.type, "failed").inc()
+                log.error("event_failed", error=repr(exc)[:500])
+                raise RuntimeError(f"{type(exc).__name__}: {exc}"[:2000]) from None
             outcome = "handled"
         async with ctx["sessionmaker"]() as session, session.begin():
             await session.execute(

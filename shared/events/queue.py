@@ -8,7 +8,7 @@ from typing import Any
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
-from arq.jobs import deserialize_result
+from arq.jobs import DeserializationError, deserialize_result
 
 HANDLE_EVENT = "handle_event"
 
@@ -54,7 +54,11 @@ class EventQueue:
         for index, event_id in enumerate(event_ids):
             result, running, queued = replies[3 * index : 3 * index + 3]
             if result is not None:
-                info = deserialize_result(result)
+                try:
+                    info = deserialize_result(result)
+                except DeserializationError as exc:  # a failure whose exception cannot be rebuilt here
+                    out[event_id] = (Delivery.FAILED, f"unreadable result: {exc}"[:2000])
+                    continue
                 out[event_id] = (
                     (Delivery.HANDLED, None) if info.success else (Delivery.FAILED, repr(info.result)[:2000])
                 )

@@ -7,6 +7,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -97,16 +98,22 @@ class OutboxRelay:
                 )
             ).all()
             sent = 0
-            try:
-                for row in rows:
+            for row in rows:
+                try:
                     await queue.send(row.envelope)
-                    row.published_at = datetime.now(UTC)
-                    row.attempts += 1
-                    sent += 1
-            finally:
-                # Rows sent before a failure are marked sent; the rest stay for the next try.
-                if sent:
-                    OUTBOX_RELAYED.labels(self.service).inc(sent)
+                except (OSError, RedisError):
+                    # Redis is away: what was sent stays marked (this transaction commits); the rest waits.
+                    log.warning("outbox_relay_redis_unavailable", service=self.service, sent=sent)
+                    break
+                except Exception as exc:  # this row can never be sent (e.g. a malformed envelope)
+                    row.dead_at, row.last_error = datetime.now(UTC), f"cannot send: {exc!r}"[:2000]
+                    log.error("event_unsendable", service=self.service, event_id=str(row.id), type=row.type)
+                    continue
+                row.published_at = datetime.now(UTC)
+                row.attempts += 1
+                sent += 1
+            if sent:
+                OUTBOX_RELAYED.labels(self.service).inc(sent)
         return sent
 
     async def sweep_once(self) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 
 from shared import clock
 
-_DIGITS16 = re.compile(r"^\d{16}$")
+_DIGITS16 = re.compile(r"[0-9]{16}")  # ASCII digits only: "\d" would also take ６ and ٦
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def _district(number: str) -> str:
 
 def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
     """Raises ValueError with a reason a person can act on."""
-    if not _DIGITS16.match(nik):
+    if not _DIGITS16.fullmatch(nik):
         raise ValueError("a NIK is exactly 16 digits")
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     sex = "F" if day > 40 else "M"
@@ -53,7 +53,7 @@ def parse_nik(nik: str, *, today: date | None = None) -> NikInfo:
 
 
 def check_kk(kk: str, *, today: date | None = None) -> None:
-    if not _DIGITS16.match(kk):
+    if not _DIGITS16.fullmatch(kk):
         raise ValueError("a KK number is exactly 16 digits")
     try:
         _century_date(int(kk[6:8]), int(kk[8:10]), int(kk[10:12]), today or clock.today())
@@ -67,4 +67,6 @@ def mask(number: str | None) -> str | None:
     """`6371**********01`: enough to tell records apart on a screen, not enough to misuse."""
     if number is None:
         return None
+    if len(number) < 8:
+        return "*" * len(number)
     return number[:4] + "*" * (len(number) - 6) + number[-2:]

@@ -11,12 +11,16 @@ PersonStatus = Literal["active", "deceased", "moved", "merged"]
 Nik = Annotated[
     str,
     Field(
-        pattern=r"^\d{16}$", examples=["6371014506850001"], description="Nomor Induk Kependudukan: 16 digits"
+        pattern=r"^[0-9]{16}$",
+        examples=["6371014506850001"],
+        description="Nomor Induk Kependudukan: 16 digits",
     ),
 ]
 KkNumber = Annotated[
     str,
-    Field(pattern=r"^\d{16}$", examples=["6371011203150002"], description="Nomor Kartu Keluarga: 16 digits"),
+    Field(
+        pattern=r"^[0-9]{16}$", examples=["6371011203150002"], description="Nomor Kartu Keluarga: 16 digits"
+    ),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

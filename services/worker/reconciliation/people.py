@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from services.worker.clients import Services
+from shared import clock
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class RegistryPerson:
         if self.status != "deceased":
             return False
         if self.died_on is not None:
-            return when.date() >= self.died_on
+            return clock.local_date(when) >= self.died_on
         return self.status_changed_at is None or when >= self.status_changed_at
 
 
