@@ -21,8 +21,8 @@ from shared.embedded import EmbeddedPostgres, EmbeddedValkey
 from shared.settings import KessosSettings
 from tests.support import JWT_SECRET, create_database, drop_database, server_url
 
-# Tables holding reference data survive between tests; everything else is emptied.
-REFERENCE_TABLES = {"registry.regions", "disaster.items"}
+# Seeded tables up to this size are restored after every clean; bigger ones are kept as they are.
+SNAPSHOT_LIMIT = 5_000
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +94,11 @@ async def _queue_cleanup(settings: KessosSettings) -> AsyncIterator[None]:
         await redis.aclose()
 
 
-@pytest.fixture
-async def clean(engine, _queue_cleanup: None) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
-    """Empty every non-reference table before the test."""
+@pytest.fixture(scope="session")
+async def _seeded(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The reference data the migrations seed (PPKS types, item catalogue, SPM services, ...), taken
+    once: small tables are copied aside and put back after every clean, big ones (the 91,599
+    regions) are never emptied."""
     async with engine.begin() as conn:
         tables = (
             (
@@ -110,8 +112,26 @@ async def clean(engine, _queue_cleanup: None) -> AsyncIterator[None]:  # type: i
             .scalars()
             .all()
         )
-        wipe = [t for t in tables if t not in REFERENCE_TABLES]
+        counts = {t: await conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
+        small = [t for t, n in counts.items() if 0 < n <= SNAPSHOT_LIMIT]
+        await conn.execute(text("CREATE SCHEMA IF NOT EXISTS test_seed"))
+        for table in small:
+            await conn.execute(text(f'CREATE TABLE test_seed."{table}" AS SELECT * FROM {table}'))
+    return {
+        "restore": small,
+        "keep": [t for t, n in counts.items() if n > SNAPSHOT_LIMIT],
+        "all": list(tables),
+    }
+
+
+@pytest.fixture
+async def clean(engine, _seeded: dict[str, list[str]], _queue_cleanup: None) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+    """Empty every table but the big reference ones, and put the seeded reference rows back."""
+    async with engine.begin() as conn:
+        wipe = [t for t in _seeded["all"] if t not in _seeded["keep"]]
         await conn.execute(text(f"TRUNCATE {', '.join(wipe)} CASCADE"))
+        for table in _seeded["restore"]:
+            await conn.execute(text(f'INSERT INTO {table} SELECT * FROM test_seed."{table}"'))
     yield
 
 
