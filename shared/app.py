@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -17,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import TokenVerifier
 from shared.db import make_engine, make_sessionmaker
-from shared.errors import Problem, install_error_handlers, internal_error_response
+from shared.errors import AppError, Problem, install_error_handlers, internal_error_response, problem_response
 from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
+from shared.http import BodyLimit, conditional
 from shared.logging import configure_logging
 from shared.metrics import LATENCY, REQUESTS
 from shared.settings import KessosSettings
@@ -60,6 +63,7 @@ def create_app(
     settings: KessosSettings | None = None,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
     tags: list[dict[str, str]] | None = None,
+    body_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     settings = settings or KessosSettings()
     configure_logging(service, settings.log_level)
@@ -114,11 +118,24 @@ def create_app(
         try:
             try:
                 response = await call_next(request)
-            except Exception:
-                # Rendered here rather than by the outermost handler, so that the answer still carries
-                # the request id its detail asks the caller to quote, and the log line carries it too.
-                log.exception("unhandled_error", path=request.url.path)
-                response = internal_error_response(request.url.path)
+            except Exception as exc:
+                # An AppError raised while the body streams in (e.g. 413) reaches here wrapped in an
+                # exception group; anything else is a 500, rendered here rather than by the outermost
+                # handler so that the answer and the log line still carry the request id.
+                app_error = _app_error_in(exc)
+                if app_error is not None:
+                    response = problem_response(
+                        app_error.status,
+                        app_error.problem,
+                        app_error.title,
+                        app_error.detail,
+                        instance=request.url.path,
+                        errors=app_error.errors,
+                    )
+                else:
+                    log.exception("unhandled_error", path=request.url.path)
+                    response = internal_error_response(request.url.path)
+            response = await conditional(request.headers, request.method, response)
             status = response.status_code
         finally:
             route = request.scope.get("route")
@@ -170,9 +187,41 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    # Outermost last: compression wraps everything; the size limit refuses before any work is done.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "Accept-Language",
+                "X-Request-ID",
+                "traceparent",
+            ],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, per_path=body_limits)
+
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     return app
+
+
+def _app_error_in(exc: BaseException) -> AppError | None:
+    if isinstance(exc, AppError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _app_error_in(inner)
+            if found is not None:
+                return found
+    return None
 
 
 def _trace_id(traceparent: str | None) -> str | None:

@@ -29,8 +29,13 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    # Sessions run in UTC whatever the server's zone: times are stored and compared as instants.
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"timezone": "UTC"}},
     )
 
 

@@ -41,6 +41,10 @@ class KessosSettings(BaseSettings):
     disaster_url: str = "http://127.0.0.1:8003"
 
     log_level: str = "INFO"
+    # Browsers' origins allowed to call the API (the office's web app); none by default.
+    cors_origins: list[str] = []
+    # Request bodies above this are refused with 413 (uploads have their own limits per route).
+    max_body_bytes: int = 16 * 1024 * 1024
     # The office's time zone: dates (admitted on, died on, ...) are its dates. WITA for Kalimantan.
     timezone: str = "Asia/Makassar"
 
