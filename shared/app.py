@@ -24,7 +24,7 @@ from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
 from shared.http import BodyLimit, conditional
 from shared.logging import configure_logging
-from shared.metrics import LATENCY, REQUESTS
+from shared.metrics import LATENCY, REQUESTS, collect_state
 from shared.settings import KessosSettings
 
 log = structlog.get_logger()
@@ -64,6 +64,7 @@ def create_app(
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
     tags: list[dict[str, str]] | None = None,
     body_limits: dict[str, int] | None = None,
+    finding_model: Any = None,
 ) -> FastAPI:
     settings = settings or KessosSettings()
     configure_logging(service, settings.log_level)
@@ -184,7 +185,19 @@ def create_app(
         )
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        try:
+            async with request.app.state.sessionmaker() as session:
+                await collect_state(
+                    session,
+                    request.app.state.redis,
+                    service=service,
+                    queue_name=settings.queue_name,
+                    outbox=outbox_model,
+                    findings=finding_model,
+                )
+        except Exception as exc:  # the request metrics are still worth serving
+            log.warning("metrics_state_unavailable", error=str(exc)[:200])
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     # Outermost last: compression wraps everything; the size limit refuses before any work is done.

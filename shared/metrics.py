@@ -1,6 +1,11 @@
 """Prometheus metrics shared by every process."""
 
-from prometheus_client import Counter, Histogram
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 REQUESTS = Counter("kessos_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 LATENCY = Histogram(
@@ -11,3 +16,37 @@ LATENCY = Histogram(
 )
 OUTBOX_RELAYED = Counter("kessos_outbox_relayed_total", "Events handed to the queue", ["service"])
 JOBS = Counter("kessos_jobs_total", "Worker jobs by event type and outcome", ["type", "outcome"])
+
+# Read at scrape time from PostgreSQL and Redis (see collect_state): what is waiting, and for how long.
+OUTBOX_BACKLOG = Gauge("kessos_outbox_backlog", "Events not yet delivered and handled", ["service"])
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "kessos_outbox_oldest_seconds", "Age of the oldest undelivered event", ["service"]
+)
+OUTBOX_DEAD = Gauge("kessos_outbox_dead", "Events parked as dead, waiting for an operator", ["service"])
+QUEUE_DEPTH = Gauge("kessos_queue_depth", "Jobs waiting in the event queue", ["queue"])
+FINDINGS_OPEN = Gauge("kessos_findings_open", "Open findings per rule", ["service", "rule"])
+
+
+async def collect_state(
+    session: AsyncSession, redis: Any, *, service: str, queue_name: str, outbox: Any, findings: Any | None
+) -> None:
+    pending = (outbox.acked_at.is_(None)) & (outbox.dead_at.is_(None))
+    backlog, oldest = (
+        await session.execute(select(func.count(), func.min(outbox.created_at)).where(pending))
+    ).one()
+    OUTBOX_BACKLOG.labels(service).set(backlog)
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    OUTBOX_OLDEST_SECONDS.labels(service).set(age)
+    OUTBOX_DEAD.labels(service).set(
+        await session.scalar(select(func.count()).where(outbox.dead_at.is_not(None))) or 0
+    )
+    if findings is not None:
+        rows = await session.execute(
+            select(findings.rule, func.count()).where(findings.status == "open").group_by(findings.rule)
+        )
+        for rule, count in rows:
+            FINDINGS_OPEN.labels(service, rule).set(count)
+    try:
+        QUEUE_DEPTH.labels(queue_name).set(await redis.zcard(queue_name))
+    except Exception:  # Redis away: the depth is unknown, not zero
+        QUEUE_DEPTH.labels(queue_name).set(float("nan"))

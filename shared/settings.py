@@ -41,6 +41,8 @@ class KessosSettings(BaseSettings):
     disaster_url: str = "http://127.0.0.1:8003"
 
     log_level: str = "INFO"
+    # The worker serves no API; its Prometheus metrics listen here (0: off).
+    worker_metrics_port: int = 9100
     # Browsers' origins allowed to call the API (the office's web app); none by default.
     cors_origins: list[str] = []
     # Request bodies above this are refused with 413 (uploads have their own limits per route).

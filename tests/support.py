@@ -103,6 +103,7 @@ class System:
                 "KESSOS_SWEEP_AFTER_SECONDS": "3",
                 "KESSOS_RELAY_INTERVAL_SECONDS": "0.2",
                 "KESSOS_LOG_LEVEL": "WARNING",
+                "KESSOS_WORKER_METRICS_PORT": "0",
                 **{f"KESSOS_{s.upper()}_URL": self.url(s) for s in self.ports},
             }
         )

@@ -9,6 +9,7 @@ import structlog
 from arq import Retry
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
+from prometheus_client import start_http_server
 from redis.exceptions import RedisError
 from sqlalchemy.dialects.postgresql import insert
 
@@ -105,6 +106,8 @@ async def run_forever(settings: KessosSettings | None = None) -> None:
     """Run the worker until SIGINT/SIGTERM. If Redis goes away, arq's loop fails; start a new one
     when Redis is back, so that a Redis restart never needs a human."""
     settings = settings or KessosSettings()
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port)  # jobs by type and outcome, for Prometheus
     while True:
         worker = build_worker(settings)
         try:

@@ -23,6 +23,8 @@ async def test_every_service_wants_a_token_and_is_ready(http: httpx.AsyncClient,
         assert docs.status_code == 200 and "swagger-ui" in docs.text and "cdn" not in docs.text.lower()
         metrics = await http.get(system.url(service) + "/metrics")
         assert "kessos_http_requests_total" in metrics.text
+        assert f'kessos_outbox_backlog{{service="{service}"}}' in metrics.text
+        assert "kessos_queue_depth" in metrics.text
 
 
 async def test_distribution_to_deceased_person_is_found_within_5s(
