@@ -72,8 +72,39 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """`kessos import dtks FILE`: import a feed straight into the registry's database."""
+    from services.registry.imports import terminal
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(
+            terminal.run(_settings().require_database_url(), path, args.actor or terminal.default_actor())
+        )
+    except KeyboardInterrupt:
+        return 130
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from services import contract
+
+    if args.check:
+        problems = contract.check()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if not problems:
+            print("openapi/: up to date, no breaking change")
+        return 1 if problems else 0
+    for path in contract.write_all():
+        print(f"wrote {path}")
+    return 0
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -152,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("migrate", help="migrate the database and load reference data")
     p.set_defaults(func=cmd_migrate)
 
+    p = sub.add_parser("import", help="import a feed into the registry (progress bar and summary)")
+    p.add_argument("kind", choices=["dtks"], help="the feed's kind: dtks (DOMAIN.md's import contract)")
+    p.add_argument("file", help="the CSV file")
+    p.add_argument("--actor", default=None, help="who the history log names (default cli:$USER)")
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("token", help="print a signed development token")
     p.add_argument("--role", required=True)
     p.add_argument("--region", action="append", default=[], help="region prefix, e.g. 63.71 (repeatable)")
@@ -160,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sub", default=None, help="the user id to put in the token")
     p.add_argument("--hours", type=int, default=12)
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("openapi", help="write the OpenAPI documents to openapi/ (--check: compare instead)")
+    p.add_argument(
+        "--check", action="store_true", help="fail if openapi/ is stale or a change breaks clients"
+    )
+    p.set_defaults(func=cmd_openapi)
 
     args = parser.parse_args(argv)
     return int(args.func(args))
