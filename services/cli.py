@@ -92,6 +92,38 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+EVENT_SCHEMAS = ["registry", "programs", "disaster"]
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """`kessos events dead` lists parked events; `kessos events replay [ID...]` sends them again."""
+    from shared.events.queue import EventQueue
+    from shared.events.replay import dead_events, replay
+
+    settings = _settings()
+    url = settings.require_database_url().replace("postgresql+asyncpg://", "postgresql://")
+
+    async def run() -> int:
+        if args.action == "dead":
+            for event in await dead_events(url, EVENT_SCHEMAS):
+                print(
+                    f"{event.schema}\t{event.id}\t{event.type}\t{event.dead_at:%Y-%m-%d %H:%M}\t"
+                    f"{event.attempts}\t{(event.last_error or '')[:120]}"
+                )
+            return 0
+        queue = await EventQueue.connect(
+            settings.require_redis_url(), settings.queue_name, settings.event_result_ttl_seconds
+        )
+        try:
+            count = await replay(url, queue, EVENT_SCHEMAS, args.ids or None)
+        finally:
+            await queue.close()
+        print(f"replayed {count} dead event(s)")
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from services import contract
 
@@ -197,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sub", default=None, help="the user id to put in the token")
     p.add_argument("--hours", type=int, default=12)
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("events", help="operate the outbox: list dead events, replay them")
+    p.add_argument("action", choices=["dead", "replay"])
+    p.add_argument("ids", nargs="*", help="event ids to replay (default: all dead events)")
+    p.set_defaults(func=cmd_events)
 
     p = sub.add_parser("openapi", help="write the OpenAPI documents to openapi/ (--check: compare instead)")
     p.add_argument(

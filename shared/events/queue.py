@@ -68,6 +68,12 @@ class EventQueue:
                 out[event_id] = (Delivery.MISSING, None)
         return out
 
+    async def forget(self, event_ids: list[str]) -> None:
+        """Drop what the queue remembers of these events (their results), so that sending them again
+        runs them again: how an operator replays dead events."""
+        if event_ids:
+            await self.redis.delete(*[result_key_prefix + e for e in event_ids])
+
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
 
