@@ -23,6 +23,7 @@ from shared.errors import AppError, Problem, install_error_handlers, internal_er
 from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
 from shared.http import BodyLimit, conditional
+from shared.i18n import localise
 from shared.logging import configure_logging
 from shared.metrics import LATENCY, REQUESTS, collect_state
 from shared.settings import KessosSettings
@@ -137,6 +138,7 @@ def create_app(
                     log.exception("unhandled_error", path=request.url.path)
                     response = internal_error_response(request.url.path)
             response = await conditional(request.headers, request.method, response)
+            response = await localise(request.headers.get("accept-language"), response)
             status = response.status_code
         finally:
             route = request.scope.get("route")
