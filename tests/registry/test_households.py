@@ -177,6 +177,9 @@ async def test_member_leaves_and_history_keeps_it(registry: httpx.AsyncClient) -
     )
     assert response.status_code == 200
     assert people[2]["id"] not in [m["person_id"] for m in response.json()["members"]]
+    assert (await registry.get(f"/api/v1/people/{people[2]['id']}", headers=ADMIN)).json()[
+        "kk_number"
+    ] is None
     history = (await registry.get(f"/api/v1/people/{people[2]['id']}/history", headers=ADMIN)).json()["items"]
     assert [c["action"] for c in history if c["entity_type"] == "household"] == ["join", "leave"]
 

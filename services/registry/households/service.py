@@ -236,5 +236,20 @@ async def remove_member(
         before={"relationship": current.relationship},
         after={"left_on": current.left_on.isoformat()},
     )
+    # The person's KK number names the household they belong to: leaving it clears the number
+    # (until they join another), so a search by KK no longer finds them there.
+    person = await people.get(session, principal, person_id, lock=True)
+    if person is not None and person.kk_number == household.kk_number:
+        person.kk_number, person.version = None, person.version + 1
+        history.record(
+            session,
+            entity_type="person",
+            entity_id=person.id,
+            person_id=person.id,
+            action="update",
+            actor=principal.sub,
+            before={"kk_number": household.kk_number},
+            after={"kk_number": None},
+        )
     await session.flush()
     return await _read(session, principal, household)
