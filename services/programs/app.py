@@ -1,11 +1,18 @@
-"""The programs service: institutions (panti) and their clients (and, later, programs, budgets,
-indicators, KUBE groups and aid)."""
+"""The programs service: programs, budgets and indicators; enrolments and aid; panti sosial and
+their clients; KUBE groups and WRSE aid; the SPM and indicator reports; and the projections of
+registry and disaster events those need."""
 
 from fastapi import FastAPI
 
 from services.programs.db import SERVICE, Finding, OutboxEvent
+from services.programs.feeds.endpoints import router as feeds_router
+from services.programs.groups.endpoints import router as groups_router
+from services.programs.indicators.endpoints import router as indicators_router
 from services.programs.institutions import service as institutions_service
 from services.programs.institutions.endpoints import router as institutions_router
+from services.programs.programs.endpoints import router as programs_router
+from services.programs.reference.endpoints import router as reference_router
+from services.programs.reports.endpoints import router as reports_router
 from shared.app import create_app
 from shared.findings import findings_router
 from shared.settings import KessosSettings
@@ -16,11 +23,29 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         settings=settings,
         service=SERVICE,
         title="Kessos programs",
-        description="Panti sosial and their clients; programs, targets and aid.",
-        routers=[institutions_router, findings_router(Finding, institutions_service.subject_scope)],
+        description="Programs, targets and aid; panti sosial and their clients; KUBE; SPM reports.",
+        routers=[
+            programs_router,
+            indicators_router,
+            institutions_router,
+            groups_router,
+            reports_router,
+            reference_router,
+            feeds_router,
+            findings_router(Finding, institutions_service.subject_scope),
+        ],
         outbox_model=OutboxEvent,
         tags=[
-            {"name": "institutions", "description": "Panti sosial, admissions and discharges"},
+            {
+                "name": "programs",
+                "description": "Programs, budgets and spending, activities, enrolments, aid",
+            },
+            {"name": "indicators", "description": "Indicators, yearly targets, quarterly realisation"},
+            {"name": "institutions", "description": "Panti sosial, admissions, basic needs, Peksos caseload"},
+            {"name": "groups", "description": "KUBE groups and their aid; WRSE/PRSE aid to women"},
+            {"name": "reports", "description": "SPM and indicator reports as JSON, CSV or XLSX"},
+            {"name": "reference", "description": "SPM services, basic needs and configurable figures"},
+            {"name": "feeds", "description": "Registry and disaster events, forwarded by the worker"},
             {"name": "findings", "description": "What reconciliation found about programs records"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],

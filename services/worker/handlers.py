@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from services.worker.clients import Services
-from services.worker.reconciliation import recipients
+from services.worker.reconciliation import programs_feed, recipients
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
@@ -28,3 +28,4 @@ HANDLERS: dict[str, Handler] = {
     "admission.created": on_admission_created,
     "person.updated": on_person_changed,
 }
+HANDLERS = programs_feed.register(HANDLERS)  # registry and disaster facts for the programs service

@@ -100,7 +100,7 @@ async def outbox(engine, type_: str) -> list[dict]:  # type: ignore[no-untyped-d
 
 async def count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
     async with engine.connect() as conn:
-        return (await conn.execute(text(f"SELECT count(*) FROM programs.{table}"))).scalar_one()  # noqa: S608
+        return (await conn.execute(text(f"SELECT count(*) FROM programs.{table}"))).scalar_one()
 
 
 # --- Institutions -----------------------------------------------------------------------------------
@@ -436,6 +436,10 @@ async def test_admission_writes_one_outbox_event_and_a_refusal_none(
         "person_id": str(person),
         "admitted_on": LAST_MONTH,
         "region_code": "63.71.01",
+        # Added by issue 5; the five keys above are the contract the worker relies on.
+        "ppks_type": None,
+        "assessment_id": None,
+        "peksos_person_id": None,
     }
 
     assert (await admit(programs, panti["id"])).status_code == 409  # full

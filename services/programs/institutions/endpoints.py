@@ -7,9 +7,13 @@ from services.programs.institutions import service
 from services.programs.institutions.schemas import (
     AdmissionCreate,
     AdmissionRead,
+    BasicNeedMetCreate,
+    BasicNeedMetRead,
+    CaseloadRead,
     DischargeCreate,
     InstitutionCreate,
     InstitutionRead,
+    PeksosAssignment,
 )
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
@@ -61,9 +65,15 @@ async def get_institution(
     response_model=AdmissionRead,
     status_code=status.HTTP_201_CREATED,
     summary="Admit a client",
+    description="`ppks_type` must fit the panti's kind (anak 01-07, lanjut_usia 08, disabilitas 05/09, "
+    "gelandangan_pengemis 11/12) and the client's age (from the registry's assessment, else "
+    "`birth_date`). A Peksos over the caseload limit needs `override_reason`, which is reported.",
     responses={
         **NOT_FOUND,
-        409: {"model": Problem, "description": "Institution full, or person resident elsewhere"},
+        409: {
+            "model": Problem,
+            "description": "Institution full, person resident elsewhere, or the Peksos's caseload is full",
+        },
     },
 )
 async def admit(
@@ -112,3 +122,56 @@ async def list_admissions(
         limit=limit,
         cursor=cursor,
     )
+
+
+@router.put(
+    "/admissions/{admission_id}/peksos",
+    response_model=AdmissionRead,
+    summary="Assign the client's Peksos",
+    description="Within the caseload limit, or over it with `override_reason` (kept and reported).",
+    responses={
+        **NOT_FOUND,
+        409: {"model": Problem, "description": "Caseload full without an override, or client discharged"},
+    },
+)
+async def assign_peksos(
+    admission_id: uuid.UUID, body: PeksosAssignment, session: SessionDep, principal: CurrentPrincipal
+) -> AdmissionRead:
+    return await service.assign_peksos(session, principal, admission_id, body)
+
+
+@router.get(
+    "/institutions/{institution_id}/caseload",
+    response_model=CaseloadRead,
+    summary="Clients per Peksos against the caseload norm, and the overrides",
+    responses=NOT_FOUND,
+)
+async def caseload(
+    institution_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> CaseloadRead:
+    return await service.caseload(session, principal, institution_id)
+
+
+@router.post(
+    "/admissions/{admission_id}/basic-needs",
+    response_model=BasicNeedMetRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a basic need met for a client",
+    responses={**NOT_FOUND, 409: {"model": Problem, "description": "Already recorded for this stay"}},
+)
+async def record_basic_need(
+    admission_id: uuid.UUID, body: BasicNeedMetCreate, session: SessionDep, principal: CurrentPrincipal
+) -> BasicNeedMetRead:
+    return await service.record_basic_need(session, principal, admission_id, body)
+
+
+@router.get(
+    "/admissions/{admission_id}/basic-needs",
+    response_model=list[BasicNeedMetRead],
+    summary="The basic needs met for a client's stay",
+    responses=NOT_FOUND,
+)
+async def basic_needs(
+    admission_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> list[BasicNeedMetRead]:
+    return await service.basic_needs(session, principal, admission_id)

@@ -14,3 +14,13 @@ class AlreadyAdmitted(Conflict):
 class AlreadyDischarged(Conflict):
     problem = "already-discharged"
     title = "The client was already discharged"
+
+
+class CaseloadExceeded(Conflict):
+    problem = "caseload-exceeded"
+    title = "The Peksos already serves as many clients as the norm allows"
+
+
+class BasicNeedAlreadyMet(Conflict):
+    problem = "basic-need-already-met"
+    title = "This basic need was already recorded as met for this stay"

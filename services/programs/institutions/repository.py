@@ -2,25 +2,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.programs.institutions.models import Admission, Institution
+from services.programs.feeds.models import PsksRoleView
+from services.programs.institutions.models import Admission, BasicNeedMet, Institution
+from services.programs.scope import institution_ids
 from shared.auth import Principal
 
 
-def _institution_ids(principal: Principal) -> list[uuid.UUID]:
-    ids = []
-    for value in principal.institutions:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return ids
-
-
 def _scope(principal: Principal, region: Any, institution_id: Any) -> ColumnElement[bool]:
-    return or_(principal.region_filter(region), institution_id.in_(_institution_ids(principal)))
+    return or_(principal.region_filter(region), institution_id.in_(institution_ids(principal)))
 
 
 def readable_institutions(principal: Principal) -> Select[Institution]:
@@ -115,3 +107,88 @@ async def list_admissions(
 
 async def admission_scope(session: AsyncSession, admission_id: uuid.UUID) -> Admission | None:
     return await session.get(Admission, admission_id)
+
+
+async def peksos_clients(
+    session: AsyncSession,
+    institution_id: uuid.UUID,
+    peksos_person_id: uuid.UUID,
+    *,
+    besides: uuid.UUID | None,
+) -> int:
+    """Active clients of the institution assigned to the Peksos (other than the stay `besides`)."""
+    query = select(func.count()).where(
+        Admission.institution_id == institution_id,
+        Admission.peksos_person_id == peksos_person_id,
+        Admission.status == "active",
+    )
+    if besides is not None:
+        query = query.where(Admission.id != besides)
+    return int(await session.scalar(query) or 0)
+
+
+async def caseload(
+    session: AsyncSession, institution_id: uuid.UUID, today: Any
+) -> list[tuple[Any, int, bool]]:
+    """(Peksos, active clients, still an active PSKS 01) for each Peksos with clients here."""
+    still = exists().where(
+        PsksRoleView.person_id == Admission.peksos_person_id,
+        PsksRoleView.psks_type == "01",
+        PsksRoleView.status == "active",
+        or_(PsksRoleView.active_from.is_(None), PsksRoleView.active_from <= today),
+        or_(PsksRoleView.active_until.is_(None), PsksRoleView.active_until >= today),
+    )
+    rows = await session.execute(
+        select(Admission.peksos_person_id, func.count(), still)
+        .where(
+            Admission.institution_id == institution_id,
+            Admission.status == "active",
+            Admission.peksos_person_id.is_not(None),
+        )
+        .group_by(Admission.peksos_person_id)
+        .order_by(func.count().desc(), Admission.peksos_person_id)
+    )
+    return [(p, int(n), bool(s)) for p, n, s in rows]
+
+
+async def unassigned(session: AsyncSession, institution_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                Admission.institution_id == institution_id,
+                Admission.status == "active",
+                Admission.peksos_person_id.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+async def overrides(session: AsyncSession, institution_id: uuid.UUID) -> Sequence[Admission]:
+    return (
+        await session.scalars(
+            select(Admission)
+            .where(
+                Admission.institution_id == institution_id,
+                Admission.status == "active",
+                Admission.caseload_override_reason.is_not(None),
+            )
+            .order_by(Admission.caseload_override_at, Admission.id)
+        )
+    ).all()
+
+
+async def basic_need_met(session: AsyncSession, admission_id: uuid.UUID, need: str) -> BasicNeedMet | None:
+    return await session.scalar(
+        select(BasicNeedMet).where(and_(BasicNeedMet.admission_id == admission_id, BasicNeedMet.need == need))
+    )
+
+
+async def basic_needs_met(session: AsyncSession, admission_id: uuid.UUID) -> Sequence[BasicNeedMet]:
+    return (
+        await session.scalars(
+            select(BasicNeedMet)
+            .where(BasicNeedMet.admission_id == admission_id)
+            .order_by(BasicNeedMet.met_on, BasicNeedMet.need)
+        )
+    ).all()
