@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from shared import clock
 from tests.support import auth
 
 ADMIN = auth("admin", pii=True)
@@ -30,5 +31,5 @@ def fields_of(response: httpx.Response) -> set[str]:
 
 
 def years_ago(years: int, today: date | None = None) -> date:
-    today = today or date.today()
+    today = today or clock.today()
     return today.replace(year=today.year - years)

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from shared import clock
 from tests.registry.factory import ADMIN, fields_of, person, years_ago
 from tests.support import auth
 
@@ -20,7 +21,7 @@ async def assess(
         headers=ADMIN,
         json={
             "ppks_type": ppks_type,
-            "assessed_on": (on or date.today()).isoformat(),
+            "assessed_on": (on or clock.today()).isoformat(),
             "evidence_note": "home visit",
         },
     )
@@ -68,7 +69,7 @@ async def test_unknown_type_unknown_birth_date_future_date(registry: httpx.Async
     for ppks_type, field in (("27", "ppks_type"), ("1", "ppks_type"), ("01", "ppks_type")):
         response = await assess(registry, someone["id"], ppks_type)
         assert response.status_code == 422 and fields_of(response) == {field}, (ppks_type, response.text)
-    future = await assess(registry, someone["id"], "24", date.today() + timedelta(days=3))
+    future = await assess(registry, someone["id"], "24", clock.today() + timedelta(days=3))
     assert future.status_code == 422 and fields_of(future) == {"assessed_on"}
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM registry.ppks_assessments")) == 0
@@ -76,7 +77,7 @@ async def test_unknown_type_unknown_birth_date_future_date(registry: httpx.Async
 
 async def test_resolve_as_mandiri_and_events(registry: httpx.AsyncClient, engine) -> None:  # type: ignore[no-untyped-def]
     someone = await person(registry, birth_date="1950-02-01")
-    created = await assess(registry, someone["id"], "08", date.today() - timedelta(days=30))
+    created = await assess(registry, someone["id"], "08", clock.today() - timedelta(days=30))
     assert created.status_code == 201
     url = f"/api/v1/ppks-assessments/{created.json()['id']}"
     etag = (await registry.get(url, headers=ADMIN)).headers["etag"]
@@ -86,7 +87,7 @@ async def test_resolve_as_mandiri_and_events(registry: httpx.AsyncClient, engine
     assert resolved.status_code == 200, resolved.text
     assert (
         resolved.json()["status"] == "resolved_independent"
-        and resolved.json()["resolved_on"] == date.today().isoformat()
+        and resolved.json()["resolved_on"] == clock.today().isoformat()
     )
     stale = await registry.patch(url, headers={**ADMIN, "If-Match": etag}, json={"status": "active"})
     assert stale.status_code == 412
@@ -107,13 +108,13 @@ async def test_resolve_as_mandiri_and_events(registry: httpx.AsyncClient, engine
 
 async def test_resolved_on_rules(registry: httpx.AsyncClient) -> None:
     someone = await person(registry)
-    created = (await assess(registry, someone["id"], "24", date.today() - timedelta(days=5))).json()
+    created = (await assess(registry, someone["id"], "24", clock.today() - timedelta(days=5))).json()
     url = f"/api/v1/ppks-assessments/{created['id']}"
     etag = (await registry.get(url, headers=ADMIN)).headers["etag"]
     early = await registry.patch(
         url,
         headers={**ADMIN, "If-Match": etag},
-        json={"status": "resolved_other", "resolved_on": (date.today() - timedelta(days=9)).isoformat()},
+        json={"status": "resolved_other", "resolved_on": (clock.today() - timedelta(days=9)).isoformat()},
     )
     assert early.status_code == 422 and fields_of(early) == {"resolved_on"}
     missing = await registry.patch(url, headers=ADMIN, json={"status": "resolved_other"})
@@ -136,13 +137,13 @@ async def test_scope_applies(registry: httpx.AsyncClient) -> None:
     response = await registry.post(
         f"/api/v1/people/{someone['id']}/ppks-assessments",
         headers=banjar,
-        json={"ppks_type": "24", "assessed_on": date.today().isoformat()},
+        json={"ppks_type": "24", "assessed_on": clock.today().isoformat()},
     )
     assert response.status_code == 404
     viewer = auth("viewer", regions=["63.71"])
     response = await registry.post(
         f"/api/v1/people/{someone['id']}/ppks-assessments",
         headers=viewer,
-        json={"ppks_type": "24", "assessed_on": date.today().isoformat()},
+        json={"ppks_type": "24", "assessed_on": clock.today().isoformat()},
     )
     assert response.status_code == 403

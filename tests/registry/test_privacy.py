@@ -1,10 +1,9 @@
 """History, access log and the subject-access export (UU 27/2022)."""
 
-from datetime import date
-
 import httpx
 import pytest
 
+from shared import clock
 from tests.registry.factory import ADMIN, person
 from tests.support import auth
 
@@ -52,7 +51,7 @@ async def test_subject_access_export(registry: httpx.AsyncClient) -> None:
     await registry.post(
         f"/api/v1/people/{someone['id']}/ppks-assessments",
         headers=ADMIN,
-        json={"ppks_type": "08", "assessed_on": date.today().isoformat()},
+        json={"ppks_type": "08", "assessed_on": clock.today().isoformat()},
     )
     await registry.post(
         "/api/v1/psks",

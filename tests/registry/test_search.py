@@ -1,10 +1,11 @@
 """Search: names as Indonesians write them, and the other filters, always within scope."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from shared import clock
 from tests.registry.factory import ADMIN, fields_of, person, years_ago
 from tests.support import auth
 
@@ -43,7 +44,7 @@ async def test_filters(registry: httpx.AsyncClient) -> None:
     await registry.post(
         f"/api/v1/people/{old['id']}/ppks-assessments",
         headers=ADMIN,
-        json={"ppks_type": "08", "assessed_on": date.today().isoformat()},
+        json={"ppks_type": "08", "assessed_on": clock.today().isoformat()},
     )
     assert await names(registry, age_min=60) == ["Nenek Tua"]
     assert await names(registry, age_max=17) == ["Anak Kecil"]
