@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from services.registry.assessments.endpoints import router as assessments_router
 from services.registry.db import SERVICE, Finding, OutboxEvent
+from services.registry.dci.endpoints import router as dci_router
 from services.registry.households.endpoints import router as households_router
 from services.registry.people import service as people_service
 from services.registry.people.endpoints import router as people_router
@@ -24,6 +25,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         title="Kessos registry",
         description="People and households, PPKS and PSKS, regions: the system of record for identity.",
         routers=[
+            dci_router,
             people_router,
             privacy_router,
             households_router,
@@ -42,6 +44,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "privacy", "description": "History, access log, subject-access export (UU 27/2022)"},
             {"name": "reference", "description": "Official categories"},
             {"name": "regions", "description": "Kemendagri region codes"},
+            {"name": "dci", "description": "DCI Social Registry search (spdci social_api v1.0.0)"},
             {"name": "findings", "description": "What reconciliation found about registry records"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
