@@ -1,12 +1,17 @@
-"""The disaster service: disasters, warehouses and stock, aid distribution (and, later, evacuation
-sites and victims)."""
+"""The disaster service: disasters, evacuation sites, victims, warehouses and stock, entitlements, aid
+distribution (online and in offline batches), progress reports and situation reports."""
 
 from fastapi import FastAPI
 
 from services.disaster.db import SERVICE, Finding, OutboxEvent
 from services.disaster.disasters.endpoints import router as disasters_router
-from services.disaster.distributions import service as distributions_service
 from services.disaster.distributions.endpoints import router as distributions_router
+from services.disaster.entitlements.endpoints import router as entitlements_router
+from services.disaster.findings import service as findings_service
+from services.disaster.reports.endpoints import router as reports_router
+from services.disaster.sites.endpoints import router as sites_router
+from services.disaster.sync.endpoints import router as sync_router
+from services.disaster.victims.endpoints import router as victims_router
 from services.disaster.warehouses.endpoints import router as warehouses_router
 from shared.app import create_app
 from shared.findings import findings_router
@@ -18,18 +23,38 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         settings=settings,
         service=SERVICE,
         title="Kessos disaster",
-        description="Disasters, warehouses and relief stock, aid distribution recorded from the field.",
+        description="Disasters, evacuation sites and victims, warehouses and relief stock, entitlements, "
+        "aid distribution recorded in the field (also offline, in batches), progress and situation reports.",
         routers=[
             disasters_router,
+            sites_router,
+            victims_router,
             warehouses_router,
+            entitlements_router,
             distributions_router,
-            findings_router(Finding, distributions_service.subject_scope),
+            sync_router,
+            reports_router,
+            findings_router(Finding, findings_service.subject_scope),
         ],
         outbox_model=OutboxEvent,
         tags=[
-            {"name": "disasters", "description": "Declared disasters"},
-            {"name": "warehouses", "description": "Warehouses, lumbung sosial, stock ledger"},
+            {"name": "disasters", "description": "Declared disasters, their status and impact"},
+            {
+                "name": "evacuation sites",
+                "description": "Shelters: capacity, check-in/out, headcount, warnings",
+            },
+            {"name": "victims", "description": "Victims, with or without documents; missing and found"},
+            {
+                "name": "warehouses",
+                "description": "Warehouses, lumbung sosial, the item catalogue, stock ledger",
+            },
+            {"name": "entitlements", "description": "How much of an item a household or person may receive"},
             {"name": "distributions", "description": "Aid handed out in the field"},
+            {"name": "offline sync", "description": "Batches recorded offline, each record with its own id"},
+            {
+                "name": "reports",
+                "description": "Victims against the year's target; situation reports; HXL CSV",
+            },
             {"name": "findings", "description": "What reconciliation found about disaster records"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],

@@ -3,6 +3,10 @@
 from services.disaster.db import Base, Finding, IdempotencyKey, OutboxEvent
 from services.disaster.disasters.models import Disaster
 from services.disaster.distributions.models import Distribution, DistributionLine
+from services.disaster.entitlements.models import EntitlementRule
+from services.disaster.reports.models import VictimTarget
+from services.disaster.sites.models import EvacuationSite, SiteStay
+from services.disaster.victims.models import Victim
 from services.disaster.warehouses.models import Item, StockBalance, StockMovement, Warehouse
 
 __all__ = [
@@ -10,11 +14,16 @@ __all__ = [
     "Disaster",
     "Distribution",
     "DistributionLine",
+    "EntitlementRule",
+    "EvacuationSite",
     "Finding",
     "IdempotencyKey",
     "Item",
     "OutboxEvent",
+    "SiteStay",
     "StockBalance",
     "StockMovement",
+    "Victim",
+    "VictimTarget",
     "Warehouse",
 ]

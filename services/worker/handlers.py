@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from services.worker.clients import Services
-from services.worker.reconciliation import programs_feed, recipients
+from services.worker.reconciliation import disaster_batches, programs_feed, recipients
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
@@ -29,3 +29,4 @@ HANDLERS: dict[str, Handler] = {
     "person.updated": on_person_changed,
 }
 HANDLERS = programs_feed.register(HANDLERS)  # registry and disaster facts for the programs service
+HANDLERS["distributions.synced"] = disaster_batches.fan_out(HANDLERS)  # offline batches, one by one

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from shared import clock
 from tests.support import auth
 
 pytestmark = pytest.mark.usefixtures("clean")
@@ -184,3 +185,133 @@ async def test_without_token_is_401(disaster: httpx.AsyncClient) -> None:
     response = await disaster.get("/api/v1/disasters")
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# --- Issue 6: status, impact figures, regions -------------------------------------------------------
+
+
+async def etag_of(client: httpx.AsyncClient, disaster_id: str, headers: dict = PROVINCE) -> str:
+    response = await client.get(f"/api/v1/disasters/{disaster_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.headers["etag"]
+
+
+async def test_impact_and_status_forward_only(disaster: httpx.AsyncClient, engine) -> None:  # type: ignore[no-untyped-def]
+    created = await declare(disaster, impact={"dead": 2, "displaced": 340, "houses_heavily_damaged": 12})
+    assert created["impact"]["dead"] == 2 and created["impact"]["missing"] == 0
+    url = f"/api/v1/disasters/{created['id']}"
+    etag = await etag_of(disaster, created["id"])
+    changed = await disaster.patch(
+        url,
+        json={"status": "recovery", "impact": {"missing": 1, "affected": 2500}},
+        headers={**PROVINCE, "If-Match": etag},
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["status"] == "recovery" and body["closed_on"] is None
+    assert body["impact"] == {
+        "dead": 2,
+        "missing": 1,
+        "injured": 0,
+        "displaced": 340,
+        "affected": 2500,
+        "houses_heavily_damaged": 12,
+        "houses_moderately_damaged": 0,
+        "houses_lightly_damaged": 0,
+    }
+    stale = await disaster.patch(url, json={"name": "Banjir"}, headers={**PROVINCE, "If-Match": etag})
+    assert stale.status_code == 412
+    back = await disaster.patch(
+        url, json={"status": "emergency"}, headers={**PROVINCE, "If-Match": changed.headers["etag"]}
+    )
+    assert back.status_code == 409 and problem_fields(back) == {"status"}
+    assert back.json()["type"].endswith("/invalid-status-transition")
+    missing_etag = await disaster.patch(url, json={"status": "closed"}, headers=PROVINCE)
+    assert missing_etag.status_code == 428
+    closed = await disaster.patch(
+        url, json={"status": "closed"}, headers={**PROVINCE, "If-Match": changed.headers["etag"]}
+    )
+    assert closed.status_code == 200 and closed.json()["closed_on"] == clock.today().isoformat()
+    async with engine.connect() as conn:
+        updates = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT envelope FROM disaster.outbox WHERE type = 'disaster.updated' "
+                        "ORDER BY created_at"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [u["payload"]["changed"] for u in updates] == [
+        ["status", "impact.missing", "impact.affected"],
+        ["status"],
+    ]
+    assert updates[-1]["payload"]["status"] == "closed" and updates[-1]["payload"]["level"] == "regency"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"status": "selesai"}, 422, "status"),
+        ({"impact": {"dead": -1}}, 422, "impact.dead"),
+        ({"region_codes": ["63.03.01"]}, 422, "region_codes"),  # dropping 63.03.02
+        ({"region_codes": ["63.03.01", "63.03.02", "63.3"]}, 422, "region_codes.2"),
+        ({"name": ""}, 422, "name"),
+    ],
+)
+async def test_bad_change_is_refused_naming_the_field(
+    disaster: httpx.AsyncClient, body: dict, status: int, field: str
+) -> None:
+    created = await declare(disaster)
+    url = f"/api/v1/disasters/{created['id']}"
+    response = await disaster.patch(
+        url, json=body, headers={**PROVINCE, "If-Match": await etag_of(disaster, created["id"])}
+    )
+    assert response.status_code == status and problem_fields(response) == {field}, response.text
+    assert (await disaster.get(url, headers=PROVINCE)).json() == created
+
+
+async def test_regions_are_added_in_scope_only(disaster: httpx.AsyncClient) -> None:
+    created = await declare(disaster, headers=BANJAR)
+    url = f"/api/v1/disasters/{created['id']}"
+    grown = await disaster.patch(
+        url,
+        json={"region_codes": ["63.03.01", "63.03.02", "63.03.03"]},
+        headers={**BANJAR, "If-Match": await etag_of(disaster, created["id"], BANJAR)},
+    )
+    assert grown.status_code == 200 and grown.json()["region_codes"] == ["63.03.01", "63.03.02", "63.03.03"]
+    across = await disaster.patch(
+        url,
+        json={"region_codes": ["63.03.01", "63.03.02", "63.03.03", "63.71.01"]},
+        headers={**BANJAR, "If-Match": grown.headers["etag"]},
+    )
+    assert across.status_code == 403
+    # A regency officer who sees a province-level disaster does not change it.
+    wide = await declare(disaster, level="province", region_codes=["63.03.01", "63.71.01"])
+    refused = await disaster.patch(
+        f"/api/v1/disasters/{wide['id']}",
+        json={"impact": {"dead": 1}},
+        headers={**KOTA, "If-Match": await etag_of(disaster, wide["id"], KOTA)},
+    )
+    assert refused.status_code == 403
+    viewer = auth("viewer", regions=["63"])
+    assert (
+        await disaster.patch(url, json={"name": "x"}, headers={**viewer, "If-Match": "x"})
+    ).status_code == 403
+
+
+async def test_list_by_status(disaster: httpx.AsyncClient) -> None:
+    open_ = await declare(disaster)
+    done = await declare(disaster, name="Banjir lama")
+    await disaster.patch(
+        f"/api/v1/disasters/{done['id']}",
+        json={"status": "closed"},
+        headers={**PROVINCE, "If-Match": await etag_of(disaster, done["id"])},
+    )
+    closed = await disaster.get("/api/v1/disasters", params={"status": "closed"}, headers=PROVINCE)
+    assert ids(closed) == [done["id"]]
+    emergency = await disaster.get("/api/v1/disasters", params={"status": "emergency"}, headers=PROVINCE)
+    assert ids(emergency) == [open_["id"]]

@@ -26,14 +26,29 @@ def readable_by(principal: Principal) -> Select[Disaster]:
     return select(Disaster).where(_touches_scope(principal))
 
 
-async def get(session: AsyncSession, principal: Principal, disaster_id: uuid.UUID) -> Disaster | None:
-    return await session.scalar(readable_by(principal).where(Disaster.id == disaster_id))
+async def get(
+    session: AsyncSession, principal: Principal, disaster_id: uuid.UUID, *, for_update: bool = False
+) -> Disaster | None:
+    query = readable_by(principal).where(Disaster.id == disaster_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def get_many(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[Disaster]:
+    if not ids:
+        return []
+    return (await session.scalars(readable_by(principal).where(Disaster.id.in_(ids)))).all()
 
 
 async def list_(
-    session: AsyncSession, principal: Principal, *, after: uuid.UUID | None, limit: int
+    session: AsyncSession, principal: Principal, *, status: str | None, after: uuid.UUID | None, limit: int
 ) -> Sequence[Disaster]:
     query = readable_by(principal)
+    if status:
+        query = query.where(Disaster.status == status)
     if after:
         query = query.where(Disaster.id > after)
     return (await session.scalars(query.order_by(Disaster.id).limit(limit))).all()

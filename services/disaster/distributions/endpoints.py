@@ -19,11 +19,18 @@ router = APIRouter(tags=["distributions"])
     response_model=DistributionRead,
     status_code=201,
     summary="Record aid handed to a recipient",
-    description="All items are taken from the warehouse or none is. Send an `Idempotency-Key`: a retry with "
-    "the same key returns the first answer and records nothing new.",
+    description="All items are taken from the warehouse or none is. To a registered victim or household, "
+    "the item's entitlement applies (GET /disasters/{id}/entitlements): over it the record is refused, "
+    "unless `override_reason` says why, and then it is recorded with an `entitlement_override` finding. "
+    "Send an `Idempotency-Key`: a retry with the same key returns the first answer and records nothing "
+    "new. Phones offline for hours send their records in one batch to `/sync/distributions`.",
     responses={
-        404: {"model": Problem, "description": "Disaster or warehouse not in your regions"},
-        409: {"model": Problem, "description": "Not enough stock: nothing was recorded"},
+        404: {"model": Problem, "description": "Disaster, warehouse, site or victim not in your regions"},
+        409: {
+            "model": Problem,
+            "description": "Not enough stock, over the entitlement, recipient dead or missing, or "
+            "disaster/site closed: nothing was recorded",
+        },
     },
 )
 async def record_distribution(
@@ -56,9 +63,18 @@ async def list_distributions(
     principal: CurrentPrincipal,
     person_id: uuid.UUID | None = None,
     disaster_id: uuid.UUID | None = None,
+    victim_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[DistributionRead]:
     return await service.list_(
-        session, principal, person_id=person_id, disaster_id=disaster_id, limit=limit, cursor=cursor
+        session,
+        principal,
+        person_id=person_id,
+        disaster_id=disaster_id,
+        victim_id=victim_id,
+        household_id=household_id,
+        limit=limit,
+        cursor=cursor,
     )

@@ -1,0 +1,58 @@
+"""Distributions sent in an offline batch arrive as one `distributions.synced` event per chunk of the
+batch (one outbox row for up to a few hundred records). Each distribution in it is handled exactly as
+if it had come alone as `distribution.recorded`: checked against the registry (recipients), and given
+to whatever else listens to single distributions.
+
+The per-distribution events are derived, not stored: their ids are fixed by the batch event's id and
+the distribution's id, so a redelivered batch repeats the same work, which is idempotent."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+
+from services.worker.clients import Services, TransientError
+from shared.events import EventEnvelope
+
+Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
+
+SINGLE = "distribution.recorded"
+# Distributions of one batch checked at the same time (each is a few HTTP calls).
+CONCURRENCY = 10
+
+
+def single_events(batch: EventEnvelope) -> list[EventEnvelope]:
+    return [
+        EventEnvelope(
+            id=uuid.uuid5(batch.id, str(d["distribution_id"])),
+            type=SINGLE,
+            source=batch.source,
+            occurred_at=batch.occurred_at,
+            subject=str(d["distribution_id"]),
+            payload=d,
+            trace_id=batch.trace_id,
+        )
+        for d in batch.payload.get("distributions", [])
+    ]
+
+
+def fan_out(handlers: Mapping[str, Handler]) -> Handler:
+    """The handler of `distributions.synced`: each distribution goes to the handler of
+    `distribution.recorded` in `handlers` (looked up when the event comes, so it is the final one)."""
+
+    async def on_distributions_synced(services: Services, event: EventEnvelope) -> None:
+        single = handlers.get(SINGLE)
+        if single is None:
+            return
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(item: EventEnvelope) -> None:
+            async with gate:
+                await single(services, item)
+
+        results = await asyncio.gather(*(one(e) for e in single_events(event)), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            # A transient failure wins, so that the job is retried (every check is idempotent).
+            raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
+
+    return on_distributions_synced
