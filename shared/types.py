@@ -9,7 +9,7 @@ from pydantic import Field, PlainSerializer
 RegionCode = Annotated[
     str,
     Field(
-        pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$",
+        pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$",
         examples=["63.71.01.1001"],
         description="Kemendagri region code with dots",
     ),

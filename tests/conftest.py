@@ -130,6 +130,9 @@ async def clean(engine, _seeded: dict[str, list[str]], _queue_cleanup: None) -> 
     async with engine.begin() as conn:
         wipe = [t for t in _seeded["all"] if t not in _seeded["keep"]]
         await conn.execute(text(f"TRUNCATE {', '.join(wipe)} CASCADE"))
+        # Seeded tables refer to each other (entitlement rules to items): restore them with foreign-key
+        # triggers off for this transaction, so their order does not matter.
+        await conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in _seeded["restore"]:
             await conn.execute(text(f'INSERT INTO {table} SELECT * FROM test_seed."{table}"'))
     yield

@@ -47,7 +47,7 @@ class VictimFeed(_Feed):
     disaster_id: uuid.UUID
     disaster_level: Literal["province", "regency"]
     person_id: uuid.UUID | None = None
-    nik: Annotated[str, Field(pattern=r"^\d{16}$")] | None = None
+    nik: Annotated[str, Field(pattern=r"^[0-9]{16}$")] | None = None
     condition: Literal["meninggal", "hilang", "luka", "mengungsi", "terdampak"]
     region_code: RegionCode
     registered_at: AwareDatetime
@@ -56,7 +56,7 @@ class VictimFeed(_Feed):
 class DistributionFeed(_Feed):
     disaster_id: uuid.UUID
     person_id: uuid.UUID | None = None
-    nik: Annotated[str, Field(pattern=r"^\d{16}$")] | None = None
+    nik: Annotated[str, Field(pattern=r"^[0-9]{16}$")] | None = None
     distributed_at: AwareDatetime
 
 

@@ -41,7 +41,7 @@ async def create_institution(
 async def list_institutions(
     session: SessionDep,
     principal: CurrentPrincipal,
-    region: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")] = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Page[InstitutionRead]:

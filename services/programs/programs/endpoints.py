@@ -24,7 +24,7 @@ from shared.pagination import CursorQuery, LimitQuery, Page
 
 router = APIRouter(tags=["programs"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not in your scope"}}
-REGION = r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$"
+REGION = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$"
 
 
 @router.post(

@@ -48,7 +48,7 @@ async def spm_report(
     principal: CurrentPrincipal,
     year: YearQuery,
     region: Annotated[
-        str | None, Query(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", examples=["63.71"])
+        str | None, Query(pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$", examples=["63.71"])
     ] = None,
     format: FormatQuery = "json",
 ) -> Any:

@@ -163,7 +163,7 @@ MAX_DEPTH = 8
 MAX_PREDICATES = 20
 MAX_IN_VALUES = 100
 _DIGITS16 = re.compile(r"[0-9]{16}")
-_REGION = re.compile(r"\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?")
+_REGION = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?")
 _SEXES = {"m": "M", "male": "M", "l": "M", "f": "F", "female": "F", "p": "F"}
 
 
@@ -204,7 +204,7 @@ def _int(low: int, high: int) -> Callable[[object], int]:
             raise ValueError("must be a whole number")
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        if isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*", raw):
+        if isinstance(raw, str) and re.fullmatch(r"\s*-?[0-9]+\s*", raw):
             raw = int(raw)
         if not isinstance(raw, int):
             raise ValueError("must be a whole number")

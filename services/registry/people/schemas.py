@@ -27,7 +27,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 Decile = Annotated[int, Field(ge=1, le=10, description="DTSEN welfare decile, 1 = poorest")]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-RtRw = Annotated[str, Field(pattern=r"^\d{1,3}$")]
+RtRw = Annotated[str, Field(pattern=r"^[0-9]{1,3}$")]
 
 
 class PersonCreate(BaseModel):

@@ -10,7 +10,7 @@ from shared.errors import Problem
 
 router = APIRouter(tags=["regions"])
 
-CodePath = Path(pattern=r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", examples=["63.71"])
+CodePath = Path(pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$", examples=["63.71"])
 
 
 @router.get(
