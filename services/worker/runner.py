@@ -107,7 +107,10 @@ async def run_forever(settings: KessosSettings | None = None) -> None:
     when Redis is back, so that a Redis restart never needs a human."""
     settings = settings or KessosSettings()
     if settings.worker_metrics_port:
-        start_http_server(settings.worker_metrics_port)  # jobs by type and outcome, for Prometheus
+        try:
+            start_http_server(settings.worker_metrics_port)  # jobs by type and outcome, for Prometheus
+        except OSError as exc:  # a second worker on the same host: it works on, unscraped
+            log.warning("worker_metrics_port_taken", port=settings.worker_metrics_port, error=str(exc))
     while True:
         worker = build_worker(settings)
         try:
