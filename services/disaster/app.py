@@ -37,6 +37,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             findings_router(Finding, findings_service.subject_scope),
         ],
         outbox_model=OutboxEvent,
+        finding_model=Finding,
         tags=[
             {"name": "disasters", "description": "Declared disasters, their status and impact"},
             {

@@ -35,6 +35,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             findings_router(Finding, institutions_service.subject_scope),
         ],
         outbox_model=OutboxEvent,
+        finding_model=Finding,
         tags=[
             {
                 "name": "programs",

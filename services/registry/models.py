@@ -2,8 +2,18 @@
 
 from services.registry.assessments.models import PpksAssessment
 from services.registry.db import Base, Finding, OutboxEvent
+from services.registry.duplicates.models import (
+    DuplicatePair,
+    DuplicateScan,
+    Merge,
+    PairEvent,
+    PersonAlias,
+    ScanPartition,
+)
 from services.registry.history.models import Change
 from services.registry.households.models import Household, HouseholdMember
+from services.registry.imports.models import Import, ImportChunk, ImportIssue
+from services.registry.matching.models import MatchingModel
 from services.registry.people.models import AccessLogEntry, Person
 from services.registry.psks.models import PsksRole
 from services.registry.reference.models import PpksType, PsksType
@@ -13,14 +23,24 @@ __all__ = [
     "AccessLogEntry",
     "Base",
     "Change",
+    "DuplicatePair",
+    "DuplicateScan",
     "Finding",
     "Household",
     "HouseholdMember",
+    "Import",
+    "ImportChunk",
+    "ImportIssue",
+    "MatchingModel",
+    "Merge",
     "OutboxEvent",
+    "PairEvent",
     "Person",
+    "PersonAlias",
     "PpksAssessment",
     "PpksType",
     "PsksRole",
     "PsksType",
     "Region",
+    "ScanPartition",
 ]

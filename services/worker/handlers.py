@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from services.worker.clients import Services
-from services.worker.reconciliation import disaster_batches, programs_feed, recipients
+from services.worker.reconciliation import disaster_batches, duplicate_scans, programs_feed, recipients
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
@@ -30,3 +30,4 @@ HANDLERS: dict[str, Handler] = {
 }
 HANDLERS = programs_feed.register(HANDLERS)  # registry and disaster facts for the programs service
 HANDLERS["distributions.synced"] = disaster_batches.fan_out(HANDLERS)  # offline batches, one by one
+HANDLERS.update(duplicate_scans.HANDLERS)  # registry duplicate scans: one job per partition

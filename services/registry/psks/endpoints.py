@@ -12,7 +12,8 @@ from shared.pagination import CursorQuery, LimitQuery, Page
 
 router = APIRouter(tags=["psks"])
 RegionQuery = Annotated[
-    str | None, Query(pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$", description="Region prefix")
+    str | None,
+    Query(pattern=r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$", description="Region prefix"),
 ]
 
 
