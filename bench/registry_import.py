@@ -28,6 +28,7 @@ import contextlib
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import psutil
+from redis import Redis
 
 from bench.dtks_feed import HEADER, write_feed
 from services.prestart import migrate
@@ -71,7 +73,7 @@ class Scratch:
     url: str
     redis_url: str
     embedded: list[EmbeddedPostgres | EmbeddedValkey] = field(default_factory=list)
-    tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="kessos-bench-")))
+    tmp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
     @property
     def kind(self) -> str:
@@ -80,6 +82,8 @@ class Scratch:
 
 @contextmanager
 def scratch_database() -> Iterator[Scratch]:
+    """A database of its own (dropped at the end) and a folder for the feed and the service's log
+    (removed at the end unless something failed)."""
     embedded: list[EmbeddedPostgres | EmbeddedValkey] = []
     tmp = Path(tempfile.mkdtemp(prefix="kessos-bench-"))
     db, redis = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
@@ -95,19 +99,27 @@ def scratch_database() -> Iterator[Scratch]:
     name = f"kessos_bench_{secrets.token_hex(4)}"
     asyncio.run(create_database(admin, name))
     scratch = Scratch(admin_url=admin, url=server_url(db, name), redis_url=redis, embedded=embedded, tmp=tmp)
+    failed = True
     try:
         migrate(scratch.url)
         yield scratch
+        failed = False
     finally:
         asyncio.run(drop_database(admin, name))
         for server in embedded:
             server.stop()
+        if failed:
+            print(f"logs kept in {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
 class Registry:
     process: subprocess.Popen[bytes]
     url: str
+    redis_url: str
+    queue: str
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -116,17 +128,25 @@ class Registry:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        # No worker ran: drop the events the relay queued, so that they do not linger in Redis.
+        redis = Redis.from_url(self.redis_url)
+        try:
+            jobs = redis.zrange(self.queue, 0, -1)
+            redis.delete(self.queue, *[b"arq:job:" + j for j in jobs])
+        finally:
+            redis.close()
 
 
 def start_registry(scratch: Scratch, *, workers: int = 1) -> Registry:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KESSOS_")}
+    queue = f"kessos:bench:{secrets.token_hex(4)}"
     env.update(
         DATABASE_URL=scratch.url,
         REDIS_URL=scratch.redis_url,
         KESSOS_JWT_SECRET=JWT_SECRET,
         KESSOS_LOG_LEVEL="WARNING",
-        KESSOS_QUEUE_NAME=f"kessos:bench:{secrets.token_hex(4)}",
+        KESSOS_QUEUE_NAME=queue,
         KESSOS_DATA_DIR=str(scratch.tmp / "data"),
     )
     log = (scratch.tmp / "registry.log").open("ab")
@@ -156,7 +176,7 @@ def start_registry(scratch: Scratch, *, workers: int = 1) -> Registry:
             )
         try:
             if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return Registry(process=process, url=url)
+                return Registry(process=process, url=url, redis_url=scratch.redis_url, queue=queue)
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:

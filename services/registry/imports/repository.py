@@ -1,6 +1,6 @@
 """Queries for imports. The row work is set-based: COPY into a temporary staging table, then one
-INSERT ... ON CONFLICT per batch that writes only the people whose values differ, and the history of
-those people in the same statement."""
+statement per batch that inserts the new people, updates only those whose values differ, and writes
+the history of both."""
 
 import json
 import os

@@ -12,13 +12,20 @@ tables (the worker may not import services.registry; import-linter checks it). S
   than 60 s: the replica that held it died, and another finishes the job.
 - Processing streams the stored pieces through the CSV parser (imports/parsing.py) in a thread, in
   batches of 20,000 rows, while the event loop writes the previous batch: COPY into a temporary
-  staging table, then one INSERT ... ON CONFLICT (id_dtks) DO UPDATE that writes only the people
-  whose values differ, their history rows in the same statement, the batch's rejected and warned
-  rows, one `people.imported` outbox event for the batch (not one per row), and the import's
-  counters. One transaction per batch: a crash rolls back at most the batch in flight, and the next
-  holder resumes after the rows the counters say were written (re-reading, not re-writing, the
-  rows before). A claim token fences a replica that was presumed dead but wakes up: its batch
-  finds the token changed and rolls back.
+  staging table, then one statement (imports/repository.py) that compares each row with the
+  person of the same id_dtks and inserts the new, updates the changed (IS DISTINCT FROM over the
+  imported columns) and leaves the unchanged untouched, writing the history of those it wrote;
+  then the batch's rejected and warned rows, one `people.imported` outbox event for the batch (not
+  one per row), and the import's counters. Batches of all imports take one transaction-scoped
+  advisory lock, so two imports never race on a new id_dtks. One transaction per batch: a crash
+  rolls back at most the batch in flight, and the next holder resumes after the rows the counters
+  say were written (re-reading, not re-writing, the rows before). A claim token fences a replica
+  that was presumed dead but wakes up: its batch finds the token changed and rolls back.
+- After an import that wrote many people, the people table is ANALYZEd: plans for NIK lookups go
+  wrong by two orders of magnitude on statistics that predate a million new rows.
+- The parsing thread shares the process with the API: while an import runs, that process answers
+  requests a few milliseconds slower (the GIL). Deployments that mind can run imports on a replica
+  that takes no API traffic.
 - An import that was claimed 3 times without finishing (a file that kills its process, say) is
   marked failed rather than tried forever.
 
