@@ -76,6 +76,17 @@ class Principal:
             return false()
         return or_(*[or_(column == p, column.startswith(p + ".", autoescape=True)) for p in self.regions])
 
+    @property
+    def institution_ids(self) -> list[uuid.UUID]:
+        """The institutions named in the token as UUIDs (a malformed entry names nothing)."""
+        ids = []
+        for value in self.institutions:
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        return ids
+
     def covers_institution(self, institution_id: uuid.UUID | str) -> bool:
         return self.unscoped or str(institution_id) in self.institutions
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal, Principal
-from shared.errors import Invalid, NotFound
-from shared.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from shared.errors import NotFound
+from shared.pagination import CursorQuery, LimitQuery, Page, after_time_and_uuid, encode_cursor
 
 FindingStatus = Literal["open", "closed", "resolved"]
 
@@ -78,17 +78,9 @@ def _readable(model: type[FindingMixin], principal: Principal) -> Any:
         return and_(True)
     by_region = principal.region_filter(model.region_code)
     if principal.institutions:
-        ids = [uuid.UUID(i) for i in principal.institutions if _is_uuid(i)]
+        ids = principal.institution_ids
         return or_(by_region, model.institution_id.in_(ids))
     return by_region
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def findings_router(model: type[FindingMixin], subject_scope: SubjectScope) -> APIRouter:
@@ -113,13 +105,9 @@ def findings_router(model: type[FindingMixin], subject_scope: SubjectScope) -> A
             query = query.where(model.subject_id == subject_id)
         if status:
             query = query.where(model.status == status)
-        after = decode_cursor(cursor, 2)
+        after = after_time_and_uuid(cursor)
         if after:
-            try:
-                key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-            except ValueError:
-                raise Invalid("cursor", "not a cursor this API issued") from None
-            query = query.where(tuple_(model.opened_at, model.id) > tuple_(*key))
+            query = query.where(tuple_(model.opened_at, model.id) > tuple_(*after))
         rows = (await session.scalars(query.order_by(model.opened_at, model.id).limit(limit + 1))).all()
         next_cursor = (
             encode_cursor([rows[limit - 1].opened_at.isoformat(), rows[limit - 1].id])

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -36,3 +38,29 @@ def decode_cursor(cursor: str | None, width: int) -> list[str] | None:
     if not isinstance(values, list) or len(values) != width:
         raise Invalid("cursor", "not a cursor this API issued")
     return [str(v) for v in values]
+
+
+def _keys(cursor: str | None, *parse: Any) -> tuple[Any, ...] | None:
+    raw = decode_cursor(cursor, len(parse))
+    if raw is None:
+        return None
+    try:
+        return tuple(p(v) for p, v in zip(parse, raw, strict=True))
+    except ValueError:
+        raise Invalid("cursor", "not a cursor this API issued") from None
+
+
+def after_uuid(cursor: str | None) -> uuid.UUID | None:
+    """The id a page keyed by id ended at (a foreign cursor is a 422 naming `cursor`)."""
+    keys = _keys(cursor, uuid.UUID)
+    return keys[0] if keys else None
+
+
+def after_int(cursor: str | None) -> int | None:
+    keys = _keys(cursor, int)
+    return keys[0] if keys else None
+
+
+def after_time_and_uuid(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    keys = _keys(cursor, datetime.fromisoformat, uuid.UUID)
+    return (keys[0], keys[1]) if keys else None

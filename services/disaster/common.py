@@ -13,7 +13,8 @@ from sqlalchemy import any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.errors import AppError, Conflict, FieldError, Invalid, PreconditionFailed
-from shared.pagination import decode_cursor
+from shared.masking import mask_number  # noqa: F401  (re-exported for the disaster folders)
+from shared.pagination import after_uuid as after_id  # noqa: F401
 
 # `\d` would also take Arabic-Indic and other Unicode digits: NIK and KK numbers are ASCII digits.
 Nik = Annotated[str, Field(pattern=r"^[0-9]{16}$", examples=["6371014506850001"])]
@@ -21,21 +22,6 @@ KkNumber = Annotated[str, Field(pattern=r"^[0-9]{16}$", examples=["6371010101200
 
 CHILD_UNDER = 18
 ELDERLY_FROM = 60
-
-
-def after_id(cursor: str | None) -> uuid.UUID | None:
-    raw = decode_cursor(cursor, 1)
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(raw[0])
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
-
-
-def mask_number(value: str | None) -> str | None:
-    """NIK and KK numbers for roles without pii:read: the province code and the last two digits."""
-    return None if value is None else value[:4] + "*" * 10 + value[-2:]
 
 
 def etag(record_id: uuid.UUID, version: int) -> str:

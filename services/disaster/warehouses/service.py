@@ -31,7 +31,7 @@ from services.disaster.warehouses.schemas import (
 from shared.auth import Principal
 from shared.errors import FieldError, Forbidden, Invalid, NotFound
 from shared.events import EventEnvelope, publish
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, after_int, decode_cursor, encode_cursor
 
 MANAGERS = ("provincial_officer", "regency_officer")
 CATALOGUE_KEEPERS = ("provincial_officer",)
@@ -312,11 +312,7 @@ async def ledger(
 ) -> Page[LedgerEntry]:
     principal.require(*READERS)
     warehouse = await get_or_raise(session, principal, warehouse_id)
-    raw = decode_cursor(cursor, 1)
-    try:
-        after = int(raw[0]) if raw else None
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
+    after = after_int(cursor)
     rows = await repository.ledger(session, warehouse.id, item_code=item_code, after=after, limit=limit + 1)
     page = rows[:limit]
     return Page(

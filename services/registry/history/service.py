@@ -12,8 +12,7 @@ from services.registry.history import repository
 from services.registry.history.models import Change
 from services.registry.history.schemas import ChangeRead
 from shared.auth import Principal
-from shared.errors import Invalid
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, after_int, encode_cursor
 
 
 def snapshot(record: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -62,11 +61,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
 async def person_history(
     session: AsyncSession, principal: Principal, person_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[ChangeRead]:
-    raw = decode_cursor(cursor, 1)
-    try:
-        after = int(raw[0]) if raw else None
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
+    after = after_int(cursor)
     rows = await repository.for_person(session, person_id, after=after, limit=limit + 1)
     page = rows[:limit]
     items = [ChangeRead.model_validate(r) for r in page]

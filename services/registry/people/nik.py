@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared import clock
+from shared.masking import mask_number as mask  # noqa: F401  (re-exported)
 
 _DIGITS16 = re.compile(r"[0-9]{16}")  # ASCII digits only: "\d" would also take ６ and ٦
 
@@ -61,12 +62,3 @@ def check_kk(kk: str, *, today: date | None = None) -> None:
         raise ValueError(f"digits 7–12 ({kk[6:12]}) are not a real issue date") from None
     if kk[12:] == "0000":
         raise ValueError("the serial (last 4 digits) cannot be 0000")
-
-
-def mask(number: str | None) -> str | None:
-    """`6371**********01`: enough to tell records apart on a screen, not enough to misuse."""
-    if number is None:
-        return None
-    if len(number) < 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 6) + number[-2:]

@@ -18,7 +18,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.events import EventEnvelope, publish
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, after_time_and_uuid, encode_cursor
 
 HISTORY_FIELDS = (
     "nik",
@@ -202,11 +202,7 @@ async def search(
     permissions.require_read(principal)
     if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
         raise Invalid("age_min", "age_min is above age_max")
-    after_raw = decode_cursor(cursor, 2)
-    try:
-        after = (datetime.fromisoformat(after_raw[0]), uuid.UUID(after_raw[1])) if after_raw else None
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
+    after = after_time_and_uuid(cursor)
     born_after, born_before = age_band(query.age_min, query.age_max, clock.today())
     rows = await repository.search(
         session,

@@ -17,8 +17,8 @@ from services.registry.privacy.schemas import AccessLogRead, DataExport, Househo
 from services.registry.psks import repository as psks
 from services.registry.psks.schemas import RoleRead
 from shared.auth import Principal
-from shared.errors import Forbidden, Invalid, NotFound
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.errors import Forbidden, NotFound
+from shared.pagination import Page, after_int, encode_cursor
 
 
 async def access_log(
@@ -32,11 +32,7 @@ async def access_log(
 ) -> Page[AccessLogRead]:
     if "admin" not in principal.roles:
         raise Forbidden("the access log is for administrators")
-    raw = decode_cursor(cursor, 1)
-    try:
-        after = int(raw[0]) if raw else None
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
+    after = after_int(cursor)
     rows = await repository.access_log(
         session, person_id=person_id, reader=reader, after=after, limit=limit + 1
     )

@@ -20,7 +20,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import EventEnvelope, publish
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, after_uuid, encode_cursor
 
 FIELDS = (
     "psks_type",
@@ -145,11 +145,7 @@ async def list_(
     cursor: str | None,
 ) -> Page[RoleRead]:
     permissions.require_read(principal)
-    raw = decode_cursor(cursor, 1)
-    try:
-        after = uuid.UUID(raw[0]) if raw else None
-    except ValueError:
-        raise Invalid("cursor", "not a cursor this API issued") from None
+    after = after_uuid(cursor)
     rows = await repository.list_(
         session,
         principal,
