@@ -9,8 +9,9 @@ from typing import Any
 
 import structlog
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import defer
 
 from shared.events.outbox import OutboxMixin
 from shared.events.queue import Delivery, EventQueue
@@ -136,6 +137,9 @@ class OutboxRelay:
             rows = (
                 await session.scalars(
                     select(self.model)
+                    # Only the bookkeeping columns: envelopes can be large (a batch event lists
+                    # thousands of ids) and most rows need no re-send.
+                    .options(defer(self.model.envelope))
                     .where(
                         self.model.published_at < now - timedelta(seconds=1),
                         self.model.acked_at.is_(None),
@@ -155,13 +159,14 @@ class OutboxRelay:
                     row.dead_at, row.last_error = now, error
                     log.error("event_dead", service=self.service, event_id=str(row.id), type=row.type)
                 elif state is Delivery.MISSING and row.published_at and row.published_at < resend_before:
-                    await queue.send(row.envelope)
+                    envelope = await session.scalar(
+                        select(self.model.envelope).where(self.model.id == row.id)
+                    )
+                    await queue.send(envelope)
                     row.published_at, row.attempts = now, row.attempts + 1
                     log.warning("event_resent", service=self.service, event_id=str(row.id), type=row.type)
 
     async def backlog(self, session: AsyncSession) -> int:
-        from sqlalchemy import func
-
         return int(
             await session.scalar(
                 select(func.count())
