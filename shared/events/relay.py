@@ -162,7 +162,8 @@ class OutboxRelay:
                     envelope = await session.scalar(
                         select(self.model.envelope).where(self.model.id == row.id)
                     )
-                    await queue.send(envelope)
+                    if envelope is not None:
+                        await queue.send(envelope)
                     row.published_at, row.attempts = now, row.attempts + 1
                     log.warning("event_resent", service=self.service, event_id=str(row.id), type=row.type)
 
