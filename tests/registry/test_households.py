@@ -184,6 +184,20 @@ async def test_member_leaves_and_history_keeps_it(registry: httpx.AsyncClient) -
     assert [c["action"] for c in history if c["entity_type"] == "household"] == ["join", "leave"]
 
 
+async def test_members_outside_the_callers_regions_are_not_listed(registry: httpx.AsyncClient) -> None:
+    household, people = await family(registry)
+    elsewhere = await person(registry, full_name="Tinggal di Banjar", region_code="63.03.01.2001")
+    added = await registry.post(
+        f"/api/v1/households/{household['id']}/members",
+        headers=ADMIN,
+        json={"person_id": elsewhere["id"], "relationship": "8"},
+    )
+    assert added.status_code == 200 and len(added.json()["members"]) == 4
+    kota = auth("regency_officer", regions=["63.71"])
+    seen = (await registry.get(f"/api/v1/households/{household['id']}", headers=kota)).json()
+    assert sorted(m["person_id"] for m in seen["members"]) == sorted(p["id"] for p in people)
+
+
 async def test_out_of_scope_household_is_404(registry: httpx.AsyncClient) -> None:
     household, _ = await family(registry)
     banjar = auth("regency_officer", regions=["63.03"])

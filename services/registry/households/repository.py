@@ -5,6 +5,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.households.models import Household, HouseholdMember
+from services.registry.people.models import Person
 from shared.auth import Principal
 
 
@@ -23,14 +24,21 @@ async def kk_taken(session: AsyncSession, kk_number: str) -> bool:
     return await session.scalar(select(Household.id).where(Household.kk_number == kk_number)) is not None
 
 
-async def current_members(session: AsyncSession, household_id: uuid.UUID) -> Sequence[HouseholdMember]:
-    return (
-        await session.scalars(
-            select(HouseholdMember)
-            .where(HouseholdMember.household_id == household_id, HouseholdMember.left_on.is_(None))
-            .order_by(HouseholdMember.relationship, HouseholdMember.joined_on)
+async def current_members(
+    session: AsyncSession, household_id: uuid.UUID, *, visible_to: Principal | None = None
+) -> Sequence[HouseholdMember]:
+    """The household's members today; with `visible_to`, only those the caller may see (a member
+    registered in another region is left out, as in every other list)."""
+    query = (
+        select(HouseholdMember)
+        .where(HouseholdMember.household_id == household_id, HouseholdMember.left_on.is_(None))
+        .order_by(HouseholdMember.relationship, HouseholdMember.joined_on)
+    )
+    if visible_to is not None:
+        query = query.join(Person, Person.id == HouseholdMember.person_id).where(
+            visible_to.region_filter(Person.region_code)
         )
-    ).all()
+    return (await session.scalars(query)).all()
 
 
 async def current_membership(

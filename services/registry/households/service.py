@@ -23,7 +23,7 @@ from shared.events import EventEnvelope, publish
 
 
 async def _read(session: AsyncSession, principal: Principal, household: Household) -> HouseholdRead:
-    members = await repository.current_members(session, household.id)
+    members = await repository.current_members(session, household.id, visible_to=principal)
     return HouseholdRead(
         id=household.id,
         kk_number=household.kk_number if principal.can_read_pii else mask(household.kk_number) or "",
