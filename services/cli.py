@@ -88,6 +88,26 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 130
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """`kessos reconcile [--region PREFIX]`: re-check every record (of the region) in full, by the
+    workers, one job per region partition; findings appear and close as the partitions finish."""
+    import re
+
+    from services.worker.reconciliation import full
+
+    if args.region and not re.fullmatch(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?", args.region):
+        print(
+            f"--region: {args.region!r} is not a Kemendagri region code (e.g. 63 or 63.71)", file=sys.stderr
+        )
+        return 2
+    run_id = asyncio.run(full.request(_settings(), args.region))
+    print(
+        f"reconciliation {run_id} queued for {args.region or 'every region'};"
+        " progress on the worker's /metrics"
+    )
+    return 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -96,7 +116,10 @@ EVENT_SCHEMAS = ["registry", "programs", "disaster"]
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    """`kessos events dead` lists parked events; `kessos events replay [ID...]` sends them again."""
+    """`kessos events dead` lists parked events; `kessos events replay [ID...]` sends them again;
+    `kessos events catalogue [--check]` writes (or checks) docs/events.md."""
+    if args.action == "catalogue":
+        return _events_catalogue(check=args.check)
     from shared.events.queue import EventQueue
     from shared.events.replay import dead_events, replay
 
@@ -122,6 +145,22 @@ def cmd_events(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+def _events_catalogue(*, check: bool) -> int:
+    from shared.events.catalogue import render_markdown
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "events.md"
+    text = render_markdown()
+    if check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"{path} is stale: run `kessos events catalogue`", file=sys.stderr)
+            return 1
+        print("docs/events.md: up to date")
+        return 0
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -230,9 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hours", type=int, default=12)
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("events", help="operate the outbox: list dead events, replay them")
-    p.add_argument("action", choices=["dead", "replay"])
+    p = sub.add_parser("reconcile", help="re-check every record in full (all regions or one prefix)")
+    p.add_argument("--region", default=None, help="region code prefix, e.g. 63 or 63.71 (default: all)")
+    p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser(
+        "events", help="operate the outbox: list dead events, replay them; write the event catalogue"
+    )
+    p.add_argument("action", choices=["dead", "replay", "catalogue"])
     p.add_argument("ids", nargs="*", help="event ids to replay (default: all dead events)")
+    p.add_argument("--check", action="store_true", help="catalogue: fail if docs/events.md is stale")
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser("openapi", help="write the OpenAPI documents to openapi/ (--check: compare instead)")

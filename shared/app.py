@@ -1,5 +1,6 @@
 """Builds a Kessos service: errors, auth, sessions, outbox relay, logs, metrics, health and docs."""
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -19,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import TokenVerifier
 from shared.db import make_engine, make_sessionmaker
-from shared.errors import AppError, Problem, install_error_handlers, internal_error_response, problem_response
+from shared.errors import (
+    PROBLEM_MEDIA_TYPE,
+    AppError,
+    Problem,
+    install_error_handlers,
+    internal_error_response,
+    problem_response,
+)
 from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
 from shared.http import BodyLimit, conditional
@@ -107,14 +115,16 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    _document_problems(app)
 
     @app.middleware("http")
     async def request_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        trace_id = _trace_id(request.headers.get("traceparent")) or request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
+        trace_id = _trace_id(request.headers.get("traceparent")) or _new_trace_id(request_id)
+        # Reset, not unbound, at the end: an in-process caller (the worker in tests) keeps its own.
+        context = structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
         started = time.perf_counter()
         status = 500
         try:
@@ -136,7 +146,7 @@ def create_app(
                     )
                 else:
                     log.exception("unhandled_error", path=request.url.path)
-                    response = internal_error_response(request.url.path)
+                    response = internal_error_response(request.url.path, exc)
             response = await conditional(request.headers, request.method, response)
             response = await localise(request.headers.get("accept-language"), response)
             status = response.status_code
@@ -154,7 +164,7 @@ def create_app(
                 duration_ms=round(elapsed * 1000, 1),
                 sub=getattr(request.state, "principal_sub", None),
             )
-            structlog.contextvars.unbind_contextvars("request_id", "trace_id")
+            structlog.contextvars.reset_contextvars(**context)
         response.headers["X-Request-ID"] = request_id
         return response
 
@@ -239,8 +249,46 @@ def _app_error_in(exc: BaseException) -> AppError | None:
     return None
 
 
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document as the errors are really sent: every 4xx and 5xx as problem+json (FastAPI
+    would say application/json), and a 400 on every operation that reads a body (one FastAPI cannot
+    decode is refused before validation)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = build()
+        for item in doc.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                if "requestBody" in operation and "400" not in responses:
+                    responses["400"] = {
+                        "description": "The body could not be read",
+                        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    }
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
 def _trace_id(traceparent: str | None) -> str | None:
-    # W3C traceparent: version-traceid-parentid-flags
+    # W3C traceparent: version-traceid-parentid-flags; a malformed one starts a new trace.
     if traceparent and traceparent.count("-") == 3:
-        return traceparent.split("-")[1]
+        trace_id = traceparent.split("-")[1]
+        if TRACE_ID.fullmatch(trace_id) and trace_id != "0" * 32:
+            return trace_id
     return None
+
+
+def _new_trace_id(request_id: str) -> str:
+    # The request id when it can be a W3C trace id (ours are uuid4 hex), so that the two agree.
+    return request_id if TRACE_ID.fullmatch(request_id) else uuid.uuid4().hex

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute
+from starlette.concurrency import run_in_threadpool
 
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import KessosSettings
@@ -129,6 +130,15 @@ class TokenVerifier:
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._secret = settings.jwt_secret if self._jwks else settings.resolved_jwt_secret()
 
+    def may_fetch_keys(self, token: str) -> bool:
+        """Could verifying this token fetch the JWKS (blocking I/O)?"""
+        if self._jwks is None:
+            return False
+        try:
+            return jwt.get_unverified_header(token).get("alg") == "RS256"
+        except jwt.PyJWTError:
+            return False
+
     def verify(self, token: str) -> Principal:
         options: Any = {"require": ["exp", "sub"], "verify_aud": bool(self.settings.jwt_audience)}
         audience = self.settings.jwt_audience
@@ -176,13 +186,17 @@ class TokenVerifier:
 _bearer = HTTPBearer(auto_error=False, description="A Kessos JWT (`kessos token` mints one in development).")
 
 
-def current_principal(
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send `Authorization: Bearer <token>`")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(credentials.credentials)
+    if verifier.may_fetch_keys(credentials.credentials):
+        # RS256 may need the identity provider's JWKS over the network: not on the event loop.
+        principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+    else:  # a signature check with a key in memory takes microseconds: no thread hop for it
+        principal = verifier.verify(credentials.credentials)
     if not principal.roles:
         raise Forbidden("the token carries no Kessos role")
     request.state.principal_sub = principal.sub

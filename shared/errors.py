@@ -2,11 +2,13 @@
 
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -162,11 +164,22 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
-        return internal_error_response(request.url.path)
+        return internal_error_response(request.url.path, exc)
 
 
-def internal_error_response(path: str) -> JSONResponse:
-    """A 500 that tells nothing of the code: no exception text, no stack trace."""
+def internal_error_response(path: str, exc: BaseException | None = None) -> JSONResponse:
+    """A 500 that tells nothing of the code: no exception text, no stack trace. When the database is
+    unreachable (a restart, a failover), a 503 with Retry-After instead: nothing was written, and the
+    same request will work once it is back."""
+    if exc is not None and database_unreachable(exc):
+        return problem_response(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "The database cannot be reached; nothing was saved. Try again shortly.",
+            instance=path,
+            headers={"Retry-After": "5"},
+        )
     return problem_response(
         500,
         "internal-error",
@@ -174,3 +187,26 @@ def internal_error_response(path: str) -> JSONResponse:
         "Something went wrong on our side; the X-Request-ID response header helps us find it.",
         instance=path,
     )
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Is this (or what caused it) a lost or refused connection to PostgreSQL?"""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError)):
+            return True
+        if isinstance(current, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+            return True
+        if isinstance(current, OSError) and current.errno is not None:  # refused, reset, unreachable
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return False

@@ -15,7 +15,16 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 OUTBOX_RELAYED = Counter("kessos_outbox_relayed_total", "Events handed to the queue", ["service"])
-JOBS = Counter("kessos_jobs_total", "Worker jobs by event type and outcome", ["type", "outcome"])
+JOBS = Counter("kessos_jobs_total", "Events handled by the worker, by type and outcome", ["type", "outcome"])
+EVENT_LAG = Histogram(
+    "kessos_event_lag_seconds",
+    "From an event's occurrence to the worker having handled it",
+    ["type"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800),
+)
+BATCH_EVENTS = Histogram(
+    "kessos_worker_batch_events", "Events per job the worker took", buckets=(1, 5, 10, 25, 50, 100, 250, 500)
+)
 
 # Read at scrape time from PostgreSQL and Redis (see collect_state): what is waiting, and for how long.
 OUTBOX_BACKLOG = Gauge("kessos_outbox_backlog", "Events not yet delivered and handled", ["service"])
@@ -24,6 +33,26 @@ OUTBOX_OLDEST_SECONDS = Gauge(
 )
 OUTBOX_DEAD = Gauge("kessos_outbox_dead", "Events parked as dead, waiting for an operator", ["service"])
 QUEUE_DEPTH = Gauge("kessos_queue_depth", "Jobs waiting in the event queue", ["queue"])
+# The full reconciliation (worker): progress of runs and how long ago each partition was last re-checked.
+RECONCILE_PARTITIONS = Counter(
+    "kessos_reconcile_partitions_total",
+    "Full-reconciliation partitions: requested (fanned out), done, failed",
+    ["outcome"],
+)
+RECONCILE_RECORDS = Counter(
+    "kessos_reconcile_records_total", "Records re-checked by the full reconciliation", ["kind"]
+)
+RECONCILE_RUNNING = Gauge("kessos_reconcile_partitions_running", "Partitions being re-checked now")
+RECONCILE_PARTITION_SECONDS = Histogram(
+    "kessos_reconcile_partition_seconds",
+    "Time to re-check one partition",
+    buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+RECONCILE_LAST_DONE = Gauge(
+    "kessos_reconcile_last_done_timestamp_seconds",
+    "When each partition was last re-checked in full (lag: now minus this)",
+    ["partition"],
+)
 FINDINGS_OPEN = Gauge("kessos_findings_open", "Open findings per rule", ["service", "rule"])
 
 

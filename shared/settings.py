@@ -35,6 +35,9 @@ class KessosSettings(BaseSettings):
     relay_interval_seconds: float = 0.5
     sweep_after_seconds: float = 15.0
     event_result_ttl_seconds: int = 86_400
+    # A job (a batch of events) running longer is cancelled and retried; a job of a worker that was
+    # killed is taken up again this long (plus 10 s) after it started.
+    worker_job_timeout_seconds: int = 120
 
     registry_url: str = "http://127.0.0.1:8001"
     programs_url: str = "http://127.0.0.1:8002"
@@ -43,6 +46,8 @@ class KessosSettings(BaseSettings):
     log_level: str = "INFO"
     # The worker serves no API; its Prometheus metrics listen here (0: off).
     worker_metrics_port: int = 9100
+    # The hour (0-23, office time) of the nightly full reconciliation.
+    reconcile_hour: int = Field(default=2, ge=0, le=23)
     # Browsers' origins allowed to call the API (the office's web app); none by default.
     cors_origins: list[str] = []
     # Request bodies above this are refused with 413 (uploads have their own limits per route).

@@ -88,6 +88,7 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     log_dir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -105,6 +106,7 @@ class System:
                 "KESSOS_LOG_LEVEL": "WARNING",
                 "KESSOS_WORKER_METRICS_PORT": "0",
                 **{f"KESSOS_{s.upper()}_URL": self.url(s) for s in self.ports},
+                **self.extra_env,
             }
         )
         return env

@@ -7,7 +7,9 @@ from services.disaster.db import SERVICE, Finding, OutboxEvent
 from services.disaster.disasters.endpoints import router as disasters_router
 from services.disaster.distributions.endpoints import router as distributions_router
 from services.disaster.entitlements.endpoints import router as entitlements_router
+from services.disaster.exports.endpoints import router as exports_router
 from services.disaster.findings import service as findings_service
+from services.disaster.merges.endpoints import router as person_merges_router
 from services.disaster.reports.endpoints import router as reports_router
 from services.disaster.sites.endpoints import router as sites_router
 from services.disaster.sync.endpoints import router as sync_router
@@ -26,6 +28,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         description="Disasters, evacuation sites and victims, warehouses and relief stock, entitlements, "
         "aid distribution recorded in the field (also offline, in batches), progress and situation reports.",
         routers=[
+            exports_router,  # /distributions/export before /distributions/{distribution_id}
             disasters_router,
             sites_router,
             victims_router,
@@ -34,7 +37,8 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             distributions_router,
             sync_router,
             reports_router,
-            findings_router(Finding, findings_service.subject_scope),
+            findings_router(Finding, findings_service.subject_scope, findings_service.subjects_scope),
+            person_merges_router,
         ],
         outbox_model=OutboxEvent,
         finding_model=Finding,
@@ -56,6 +60,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
                 "name": "reports",
                 "description": "Victims against the year's target; situation reports; HXL CSV",
             },
+            {"name": "person merges", "description": "Registry merges carried here (worker only)"},
             {"name": "findings", "description": "What reconciliation found about disaster records"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],

@@ -9,7 +9,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from services.disaster import bulk
 from shared.db import schema_metadata
-from shared.events import EventEnvelope
+from shared.events import EventEnvelope, catalogue
 from shared.events.outbox import OutboxMixin
 from shared.findings import FindingMixin
 from shared.idempotency import IdempotencyMixin
@@ -50,6 +50,8 @@ async def publish_many(session: AsyncSession, events: Sequence[EventEnvelope]) -
     for a whole offline batch (thousands of ORM objects would cost more than the batch itself)."""
     if not events:
         return
+    for event in events:
+        catalogue.check(event)  # as `publish` does: an event that drifted from the catalogue is a bug
     rows = [
         {"id": e.id, "type": e.type, "subject": e.subject, "envelope": e.model_dump_json()} for e in events
     ]

@@ -4,6 +4,7 @@ from services.disaster.db import Base, Finding, IdempotencyKey, OutboxEvent
 from services.disaster.disasters.models import Disaster
 from services.disaster.distributions.models import Distribution, DistributionLine
 from services.disaster.entitlements.models import EntitlementRule
+from services.disaster.merges.models import PersonMerge
 from services.disaster.reports.models import VictimTarget
 from services.disaster.sites.models import EvacuationSite, SiteStay
 from services.disaster.victims.models import Victim
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyKey",
     "Item",
     "OutboxEvent",
+    "PersonMerge",
     "SiteStay",
     "StockBalance",
     "StockMovement",

@@ -5,14 +5,17 @@ registry and disaster events those need."""
 from fastapi import FastAPI
 
 from services.programs.db import SERVICE, Finding, OutboxEvent
+from services.programs.exports.endpoints import router as exports_router
 from services.programs.feeds.endpoints import router as feeds_router
 from services.programs.groups.endpoints import router as groups_router
 from services.programs.indicators.endpoints import router as indicators_router
 from services.programs.institutions import service as institutions_service
 from services.programs.institutions.endpoints import router as institutions_router
+from services.programs.merges.endpoints import router as person_merges_router
 from services.programs.programs.endpoints import router as programs_router
 from services.programs.reference.endpoints import router as reference_router
 from services.programs.reports.endpoints import router as reports_router
+from services.programs.targeting.endpoints import router as targeting_router
 from shared.app import create_app
 from shared.findings import findings_router
 from shared.settings import KessosSettings
@@ -25,6 +28,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         title="Kessos programs",
         description="Programs, targets and aid; panti sosial and their clients; KUBE; SPM reports.",
         routers=[
+            exports_router,  # /admissions/export before /admissions/{admission_id}
             programs_router,
             indicators_router,
             institutions_router,
@@ -32,7 +36,9 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             reports_router,
             reference_router,
             feeds_router,
-            findings_router(Finding, institutions_service.subject_scope),
+            targeting_router,
+            findings_router(Finding, institutions_service.subject_scope, institutions_service.subjects_scope),
+            person_merges_router,
         ],
         outbox_model=OutboxEvent,
         finding_model=Finding,
@@ -46,7 +52,9 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "groups", "description": "KUBE groups and their aid; WRSE/PRSE aid to women"},
             {"name": "reports", "description": "SPM and indicator reports as JSON, CSV or XLSX"},
             {"name": "reference", "description": "SPM services, basic needs and configurable figures"},
+            {"name": "targeting", "description": "Eligibility rules, candidate lists, decisions, fairness"},
             {"name": "feeds", "description": "Registry and disaster events, forwarded by the worker"},
+            {"name": "person merges", "description": "Registry merges carried here (worker only)"},
             {"name": "findings", "description": "What reconciliation found about programs records"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],

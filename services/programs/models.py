@@ -10,8 +10,15 @@ from services.programs.feeds.models import (
 from services.programs.groups.models import KubeAid, KubeAidUse, KubeGroup, KubeMember, WrseAid
 from services.programs.indicators.models import Indicator, IndicatorRealisation, IndicatorTarget
 from services.programs.institutions.models import Admission, BasicNeedMet, Institution
+from services.programs.merges.models import PersonMerge
 from services.programs.programs.models import Activity, Benefit, Enrolment, Program, ProgramSpending
 from services.programs.reference.models import BasicNeed, Parameter, SpmService
+from services.programs.targeting.models import (
+    TargetingCandidate,
+    TargetingDecision,
+    TargetingRule,
+    TargetingRun,
+)
 
 __all__ = [
     "Activity",
@@ -33,11 +40,16 @@ __all__ = [
     "KubeMember",
     "OutboxEvent",
     "Parameter",
+    "PersonMerge",
     "PpksAssessmentView",
     "Program",
     "ProgramSpending",
     "PsksRoleView",
     "ReliefReceiptView",
     "SpmService",
+    "TargetingCandidate",
+    "TargetingDecision",
+    "TargetingRule",
+    "TargetingRun",
     "WrseAid",
 ]

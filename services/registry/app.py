@@ -14,6 +14,7 @@ from services.registry.exports.endpoints import router as exports_router
 from services.registry.households.endpoints import router as households_router
 from services.registry.imports.endpoints import router as imports_router
 from services.registry.imports.runner import ImportRunner
+from services.registry.lookup.endpoints import router as lookup_router
 from services.registry.matching.endpoints import router as matching_router
 from services.registry.people import service as people_service
 from services.registry.people.endpoints import router as people_router
@@ -21,6 +22,7 @@ from services.registry.privacy.endpoints import router as privacy_router
 from services.registry.psks.endpoints import router as psks_router
 from services.registry.reference.endpoints import router as reference_router
 from services.registry.regions.endpoints import router as regions_router
+from services.registry.targeting.endpoints import router as targeting_router
 from shared.app import create_app
 from shared.findings import findings_router
 from shared.settings import KessosSettings
@@ -36,6 +38,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
         routers=[
             exports_router,
             matching_router,  # /people/match before /people/{person_id}
+            lookup_router,
             people_router,
             privacy_router,
             households_router,
@@ -46,7 +49,8 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             regions_router,
             imports_router,
             duplicates_router,
-            findings_router(Finding, people_service.subject_scope),
+            targeting_router,
+            findings_router(Finding, people_service.subject_scope, people_service.subjects_scope),
         ],
         outbox_model=OutboxEvent,
         body_limits={"/api/v1/imports": 512 * 1024 * 1024},  # DTKS feeds: a million rows is ~150 MB
@@ -62,6 +66,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "imports", "description": "DTKS-style feeds: upload, progress, rejected rows"},
             {"name": "matching", "description": "Identity matching: find people; the model in use"},
             {"name": "duplicates", "description": "People registered twice: scans, pairs, merge and undo"},
+            {"name": "targeting", "description": "People attributes for program targeting (service only)"},
             {"name": "dci", "description": "DCI Social Registry search (spdci social_api v1.0.0)"},
             {"name": "findings", "description": "What reconciliation found about registry records"},
             {"name": "operations", "description": "Health, readiness, metrics"},

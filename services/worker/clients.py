@@ -1,19 +1,57 @@
 """The worker's HTTP clients for the three services. The worker never reads their tables."""
 
+import json
+import re
+import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import structlog
 
 from shared.auth import mint_token
+from shared.events import EventEnvelope
 from shared.settings import KessosSettings
+
+# Reports sent in one `PUT /findings/batch`: holding ones in full (the services take up to 5,000),
+# and subject ids of those that no longer hold (up to 20,000).
+FINDINGS_CHUNK = 2000
+GONE_CHUNK = 10_000
 
 
 class TransientError(Exception):
     """A service did not answer or answered 5xx: try the event again later."""
+
+
+# A W3C trace id: what a `traceparent` can carry.
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def in_trace(event: EventEnvelope) -> AbstractContextManager[Any]:
+    """While handling one event: its log lines, and the service calls it makes, carry its trace id.
+    A batch consumer that works event by event wraps each event's work in this."""
+    return structlog.contextvars.bound_contextvars(event_id=str(event.id), trace_id=event.trace_id)
+
+
+def in_batch_trace(events: Sequence[EventEnvelope]) -> AbstractContextManager[Any]:
+    """While a consumer handles a batch: the trace its events share (one request's events, e.g. an
+    offline sync), else none, since one call made for many requests belongs to no single trace.
+    Calls made for one event of the batch at a time are traced by `in_trace`."""
+    traces = {event.trace_id for event in events}
+    return structlog.contextvars.bound_contextvars(trace_id=traces.pop() if len(traces) == 1 else None)
+
+
+def trace_headers() -> dict[str, str]:
+    """A W3C `traceparent` continuing the trace bound in the log context (the event's, bound by the
+    runner or `in_trace`), with a new span id for this call; none when the event carries no trace."""
+    trace_id = structlog.contextvars.get_contextvars().get("trace_id")
+    if not isinstance(trace_id, str) or not TRACE_ID.fullmatch(trace_id):
+        return {}
+    return {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
 
 
 class ServiceToken:
@@ -44,7 +82,7 @@ class ServiceClient:
     token: ServiceToken
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token()}", **kwargs.pop("headers", {})}
+        headers = {"Authorization": f"Bearer {self.token()}", **trace_headers(), **kwargs.pop("headers", {})}
         try:
             response = await self.http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
@@ -74,6 +112,34 @@ class ServiceClient:
             if not cursor:
                 return
 
+    async def ndjson(
+        self, path: str, *, chunk: int = 5000, timeout: float = 600.0, **params: Any
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """A streamed NDJSON export, in lists of up to `chunk` records. The service keeps its cursor
+        open while the caller works on a chunk (the stream waits for it)."""
+        headers = {"Authorization": f"Bearer {self.token()}", **trace_headers()}
+        query = {k: v for k, v in params.items() if v is not None}
+        records: list[dict[str, Any]] = []
+        try:
+            async with self.http.stream(
+                "GET", path, params=query, headers=headers, timeout=httpx.Timeout(timeout, connect=3.0)
+            ) as response:
+                if response.status_code >= 500:
+                    raise TransientError(f"{self.name} answered {response.status_code} to GET {path}")
+                if response.status_code >= 400:
+                    await response.aread()
+                    response.raise_for_status()
+                async for line in response.aiter_lines():
+                    if line:
+                        records.append(json.loads(line))
+                    if len(records) >= chunk:
+                        yield records
+                        records = []
+        except httpx.TransportError as exc:  # also a stream cut short: the partition is done again
+            raise TransientError(f"{self.name} export {path} broke off: {exc!r}") from exc
+        if records:
+            yield records
+
     async def report_finding(
         self,
         *,
@@ -95,6 +161,44 @@ class ServiceClient:
             },
         )
         response.raise_for_status()
+
+    async def report_findings(self, items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """Many reports ({rule, subject_type, subject_id, holds, detail}, each as for `report_finding`;
+        the same rule and subject twice: the last wins), in as few calls as the limits allow: holding
+        reports in full, up to `FINDINGS_CHUNK` a call, and those that no longer hold as subject ids by
+        rule, up to `GONE_CHUNK`. Returns the counts summed over the calls (opened, reopened, closed)
+        and the subjects the service did not know."""
+        latest: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for item in items:
+            key = (item["rule"], str(item["subject_id"]))
+            latest.pop(key, None)  # keep the order of the last report
+            latest[key] = item
+        total: dict[str, Any] = {"opened": 0, "reopened": 0, "closed": 0, "unknown_subjects": []}
+        holding: list[dict[str, Any]] = []
+        gone: dict[str, list[str]] = {}
+        gone_count = 0
+
+        async def send() -> None:
+            body = {"items": holding, "gone": [{"rule": r, "subject_ids": ids} for r, ids in gone.items()]}
+            response = await self.request("PUT", "/api/v1/findings/batch", json=body)
+            response.raise_for_status()
+            answer = response.json()
+            for key in ("opened", "reopened", "closed"):
+                total[key] += answer[key]
+            total["unknown_subjects"] += answer["unknown_subjects"]
+
+        for (rule, subject_id), item in latest.items():
+            if item["holds"]:
+                holding.append({**item, "subject_id": subject_id, "detail": item.get("detail") or {}})
+            else:
+                gone.setdefault(rule, []).append(subject_id)
+                gone_count += 1
+            if len(holding) >= FINDINGS_CHUNK or gone_count >= GONE_CHUNK:
+                await send()
+                holding, gone, gone_count = [], {}, 0
+        if holding or gone:
+            await send()
+        return total
 
 
 @dataclass

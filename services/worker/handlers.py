@@ -1,20 +1,58 @@
-"""Which event does what. Handlers are idempotent: arq delivers at least once."""
+"""Which event does what.
 
-from collections.abc import Awaitable, Callable
+Events reach the worker in batches. Every consumer of an event type is a `Consumer`: it takes all the
+events of that type in a batch at once (so it can ask a service about a thousand records in one call)
+and must be idempotent, since a batch can be delivered more than once. A consumer written for one
+event at a time is wrapped with `each`. If a consumer raises on a batch, the runner calls it again
+with each event alone, so that one bad event fails only itself."""
 
-from services.worker.clients import Services
-from services.worker.reconciliation import disaster_batches, duplicate_scans, programs_feed, recipients
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+from services.worker.clients import Services, TransientError, in_trace
+from services.worker.reconciliation import (
+    disaster_batches,
+    double_receipt,
+    duplicate_scans,
+    full,
+    identity,
+    programs_feed,
+    recipients,
+    targeting,
+)
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
+Consumer = Callable[[Services, list[EventEnvelope]], Awaitable[None]]
+
+# Events of one batch handled at the same time by a one-at-a-time handler (each is a few HTTP calls).
+EACH_CONCURRENCY = 16
+
+
+def each(handler: Handler) -> Consumer:
+    """A consumer that runs a one-event handler on every event of the batch, a few at a time."""
+
+    async def consume(services: Services, events: list[EventEnvelope]) -> None:
+        gate = asyncio.Semaphore(EACH_CONCURRENCY)
+
+        async def one(event: EventEnvelope) -> None:
+            async with gate:
+                with in_trace(event):  # each event's service calls and logs carry its own trace
+                    await handler(services, event)
+
+        results = await asyncio.gather(*(one(e) for e in events), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            # A transient failure wins, so that the batch is retried (every handler is idempotent).
+            raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
+
+    consume.__name__ = getattr(handler, "__name__", "consume")
+    return consume
 
 
 async def on_distribution_recorded(services: Services, event: EventEnvelope) -> None:
+    """One distribution's registry checks (the batch consumer is recipients.CONSUMERS)."""
     await recipients.check_distribution(services, event.payload)
-
-
-async def on_admission_created(services: Services, event: EventEnvelope) -> None:
-    await recipients.check_admission(services, {**event.payload, "status": "active"})
 
 
 async def on_person_changed(services: Services, event: EventEnvelope) -> None:
@@ -23,11 +61,30 @@ async def on_person_changed(services: Services, event: EventEnvelope) -> None:
         await recipients.recheck_person(services, event.payload["person_id"])
 
 
-HANDLERS: dict[str, Handler] = {
-    "distribution.recorded": on_distribution_recorded,
-    "admission.created": on_admission_created,
+# One-at-a-time handlers, by type. (Distributions and admissions are checked in bulk: recipients.CONSUMERS.)
+SINGLE: dict[str, Handler] = {
     "person.updated": on_person_changed,
 }
-HANDLERS = programs_feed.register(HANDLERS)  # registry and disaster facts for the programs service
-HANDLERS["distributions.synced"] = disaster_batches.fan_out(HANDLERS)  # offline batches, one by one
-HANDLERS.update(duplicate_scans.HANDLERS)  # registry duplicate scans: one job per partition
+SINGLE = programs_feed.register(SINGLE)  # registry and disaster facts for the programs service
+SINGLE.update(duplicate_scans.HANDLERS)  # registry duplicate scans: one job per partition
+
+# Every consumer of every event type. Consumers of one type run one after the other on the batch.
+CONSUMERS: dict[str, list[Consumer]] = {event_type: [each(h)] for event_type, h in SINGLE.items()}
+
+
+def add(consumers: Mapping[str, Consumer]) -> None:
+    """Add a rule module's batch consumers (its `CONSUMERS`), beside those already there."""
+    for event_type, function in consumers.items():
+        CONSUMERS.setdefault(event_type, []).append(function)
+
+
+# Kept for code and tests that ask which types have a handler at all.
+HANDLERS = CONSUMERS
+
+add(recipients.CONSUMERS)  # recipients and clients against the registry, in bulk
+add(double_receipt.CONSUMERS)  # one person's aid in a disaster beyond the entitlement, across identities
+# Offline batches: every distribution of the batch events, to every consumer of distribution.recorded.
+CONSUMERS["distributions.synced"] = [disaster_batches.expand(CONSUMERS)]
+add(identity.CONSUMERS)  # victims matched, NIKs against the registry, registry merges carried
+add(targeting.CONSUMERS)  # targeting runs: a program's candidate list over the registry
+add(full.CONSUMERS)  # the full reconciliation: a request fanned out, one job per region partition

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from shared.events import catalogue
 from shared.events.envelope import EventEnvelope
 
 
@@ -45,7 +46,9 @@ class OutboxMixin:
 
 
 def publish(session: AsyncSession, model: type[OutboxMixin], event: EventEnvelope) -> None:
-    """Add the event to the caller's transaction. The request's commit makes it durable."""
+    """Add the event to the caller's transaction. The request's commit makes it durable.
+    Raises `catalogue.EventRefused` for an event that shared/events/catalogue.py does not describe."""
+    catalogue.check(event)
     event.trace_id = event.trace_id or structlog.contextvars.get_contextvars().get("trace_id")
     session.add(
         model(  # type: ignore[call-arg]

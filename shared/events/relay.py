@@ -4,8 +4,9 @@ through `FOR UPDATE SKIP LOCKED`."""
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from redis.exceptions import RedisError
@@ -20,8 +21,16 @@ from shared.settings import KessosSettings
 
 log = structlog.get_logger()
 
+T = TypeVar("T")
 BATCH = 500
-SEND_CONCURRENCY = 32
+# Events per job: big enough that a worker handles thousands a second, small enough that a job ends
+# well within its timeout. A job is also cut at about 500 records' worth of work (offline batch
+# events list hundreds of records each; see _weight).
+JOB_EVENTS = 100
+JOB_WORK = 500_000
+SEND_CONCURRENCY = 8
+# An event re-sent this often without ever being handled is parked as dead rather than sent forever.
+MAX_SENDS = 10
 
 
 class OutboxRelay:
@@ -100,29 +109,26 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            # Sent concurrently (a few dozen at a time): a batch of thousands drains in seconds, not
-            # minutes. Order is not kept, and needs not be: handlers read the current state.
-            gate = asyncio.Semaphore(SEND_CONCURRENCY)
-
-            async def attempt(envelope: dict[str, Any]) -> Exception | None:
-                async with gate:
-                    try:
-                        await queue.send(envelope)
-                    except Exception as exc:
-                        return exc
-                    return None
-
-            outcomes = await asyncio.gather(*(attempt(row.envelope) for row in rows))
-            sent, now = 0, datetime.now(UTC)
-            for row, error in zip(rows, outcomes, strict=True):
-                if error is None:
-                    row.published_at, row.attempts = now, row.attempts + 1
-                    sent += 1
-                elif not isinstance(error, (OSError, RedisError)):  # can never be sent: a malformed row
-                    row.dead_at, row.last_error = now, f"cannot send: {error!r}"[:2000]
+            now = datetime.now(UTC)
+            sendable = []
+            for row in rows:
+                if _sendable(row.envelope, row.id):
+                    sendable.append(row)
+                else:  # can never be sent: a malformed row is parked so it blocks nothing after it
+                    row.dead_at, row.last_error = now, "cannot send: the envelope has no matching id"
                     log.error("event_unsendable", service=self.service, event_id=str(row.id), type=row.type)
-                # Redis away: the row stays unsent (this transaction still commits what was sent).
-            if sent < len(rows) and any(isinstance(e, (OSError, RedisError)) for e in outcomes):
+            # Jobs sent a few at a time: a backlog of thousands drains in seconds. Order is not kept,
+            # and needs not be: handlers read the current state.
+            jobs = _chunks(sendable, lambda row: row.envelope)
+            outcomes = await _send_all(queue, [[row.envelope for row in job] for job in jobs])
+            sent = 0
+            for job, error in zip(jobs, outcomes, strict=True):
+                if error is None:
+                    for row in job:
+                        row.published_at, row.attempts = now, row.attempts + 1
+                    sent += len(job)
+                # Redis away: the rows stay unsent (this transaction still commits what was sent).
+            if any(outcomes):
                 log.warning("outbox_relay_redis_unavailable", service=self.service, sent=sent)
             if sent:
                 OUTBOX_RELAYED.labels(self.service).inc(sent)
@@ -151,6 +157,7 @@ class OutboxRelay:
                 )
             ).all()
             states = await queue.deliveries([str(row.id) for row in rows]) if rows else {}
+            lost = []
             for row in rows:
                 state, error = states[str(row.id)]
                 if state is Delivery.HANDLED:
@@ -159,11 +166,25 @@ class OutboxRelay:
                     row.dead_at, row.last_error = now, error
                     log.error("event_dead", service=self.service, event_id=str(row.id), type=row.type)
                 elif state is Delivery.MISSING and row.published_at and row.published_at < resend_before:
-                    envelope = await session.scalar(
-                        select(self.model.envelope).where(self.model.id == row.id)
-                    )
-                    if envelope is not None:
-                        await queue.send(envelope)
+                    if row.attempts >= MAX_SENDS:  # every job carrying it crashed or timed out
+                        row.dead_at = now
+                        row.last_error = f"sent {row.attempts} times, never handled (job timeout? crash?)"
+                        log.error("event_dead", service=self.service, event_id=str(row.id), type=row.type)
+                    else:
+                        lost.append(row)
+            if lost:
+                envelopes: dict[Any, dict[str, Any]] = dict(
+                    (
+                        await session.execute(
+                            select(self.model.id, self.model.envelope).where(
+                                self.model.id.in_([row.id for row in lost])
+                            )
+                        )
+                    ).all()
+                )
+                for job in _chunks([envelopes[row.id] for row in lost], lambda envelope: envelope):
+                    await queue.send_batch(job)
+                for row in lost:
                     row.published_at, row.attempts = now, row.attempts + 1
                     log.warning("event_resent", service=self.service, event_id=str(row.id), type=row.type)
 
@@ -176,3 +197,43 @@ class OutboxRelay:
             )
             or 0
         )
+
+
+def _sendable(envelope: Any, row_id: Any) -> bool:
+    return isinstance(envelope, dict) and str(envelope.get("id")) == str(row_id)
+
+
+def _chunks(items: list[T], envelope_of: Callable[[T], dict[str, Any]]) -> list[list[T]]:
+    """Events cut into jobs of at most JOB_EVENTS events and about JOB_WORK of work."""
+    jobs: list[list[T]] = []
+    size = 0
+    for item in items:
+        weight = _weight(envelope_of(item))
+        if not jobs or len(jobs[-1]) >= JOB_EVENTS or size + weight > JOB_WORK:
+            jobs.append([])
+            size = 0
+        jobs[-1].append(item)
+        size += weight
+    return jobs
+
+
+def _weight(envelope: dict[str, Any]) -> int:
+    # A cheap estimate of the work an event brings: batch events carry their records as a list in the
+    # payload, and each record is checked like a single event (so a job holds ~500 records at most).
+    payload = envelope.get("payload") or {}
+    listed = sum(len(v) for v in payload.values() if isinstance(v, list))
+    return 1000 * max(1, listed)
+
+
+async def _send_all(queue: EventQueue, jobs: list[list[dict[str, Any]]]) -> list[Exception | None]:
+    gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def attempt(job: list[dict[str, Any]]) -> Exception | None:
+        async with gate:
+            try:
+                await queue.send_batch(job)
+            except (OSError, RedisError) as exc:
+                return exc
+            return None
+
+    return list(await asyncio.gather(*(attempt(job) for job in jobs)))

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from shared.events import EventEnvelope
-from shared.events.queue import EventQueue
+from shared.events.queue import Delivery, EventQueue
 from tests.e2e.flows import ADMIN
 from tests.support import System, eventually
 
@@ -164,10 +164,14 @@ async def test_events_feed_reports_indicator_and_peksos(http: httpx.AsyncClient,
         await queue.send(newer)
         await eventually(lambda: _is(mandiri, 100.0), timeout=10)
         await queue.send(older)
-        await eventually(lambda: queue.redis.exists(f"arq:result:{older['id']}"), timeout=10)
+        await eventually(lambda: _handled(queue, older["id"]), timeout=10)
         assert await mandiri() == 100.0
     finally:
         await queue.close()
+
+
+async def _handled(queue: EventQueue, event_id: str) -> bool:
+    return (await queue.deliveries([event_id]))[event_id][0] is Delivery.HANDLED
 
 
 async def _is(check: Any, expected: float) -> bool:

@@ -14,9 +14,10 @@ import httpx
 import pytest
 import structlog
 from arq.connections import RedisSettings
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from arq.jobs import deserialize_job
 from arq.worker import Worker, func
+from pydantic import ConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select, text
@@ -24,16 +25,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.disaster.db import OutboxEvent
 from services.prestart import migrate
+from services.worker import runner
+from services.worker.clients import TransientError
+from services.worker.handlers import CONSUMERS
 from shared.db import async_url, make_sessionmaker
 from shared.embedded import free_port
 from shared.events import EventEnvelope, publish
-from shared.events.queue import HANDLE_EVENT, Delivery, EventQueue
+from shared.events.catalogue import CATALOGUE, EventType, Payload
+from shared.events.queue import HANDLE_EVENTS, Delivery, EventQueue
 from shared.events.relay import OutboxRelay
 from shared.settings import KessosSettings
 from tests.support import create_database, drop_database, eventually, server_url
 
 REDIS_DOWN = (OSError, RedisError)
-Handler = Callable[[dict[str, Any], dict[str, Any]], Awaitable[Any]]
+Consume = Callable[[Any, list[EventEnvelope]], Awaitable[None]]
+TEST_TYPE = "test.relayed"
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -80,10 +86,10 @@ async def relay_settings(
     )
     yield own
     async with relay_engine.begin() as conn:
-        ids = (await conn.execute(text("SELECT id::text FROM disaster.outbox"))).scalars().all()
         await conn.execute(text("TRUNCATE disaster.outbox"))
-    prefixes = (job_key_prefix, result_key_prefix, in_progress_key_prefix, retry_key_prefix)
-    await redis.delete(own.queue_name, *[p + i for i in ids for p in prefixes])
+    marks = [k async for k in redis.scan_iter(match=f"{own.queue_name}:event:*")]
+    jobs = [job_key_prefix + j.decode() for j in await redis.zrange(own.queue_name, 0, -1)]
+    await redis.delete(own.queue_name, *marks, *jobs)
 
 
 @pytest.fixture
@@ -113,7 +119,7 @@ async def queue(relay_settings: KessosSettings) -> AsyncIterator[EventQueue]:
 
 
 def envelope(subject: str = "d-1", **payload: Any) -> EventEnvelope:
-    return EventEnvelope(type="distribution.recorded", source="disaster", subject=subject, payload=payload)
+    return EventEnvelope(type=TEST_TYPE, source="disaster", subject=subject, payload=payload)
 
 
 async def publish_committed(maker: async_sessionmaker[AsyncSession], *events: EventEnvelope) -> None:
@@ -139,16 +145,46 @@ async def age_published(maker: async_sessionmaker[AsyncSession], seconds: float)
         )
 
 
-async def run_worker(settings: KessosSettings, handler: Handler) -> None:
-    """A real arq worker on the relay's queue, until the queue is empty."""
+class AnyPayload(Payload):
+    model_config = ConfigDict(extra="allow")
+
+
+@pytest.fixture(autouse=True)
+def test_event_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TEST_TYPE` is in the catalogue for these tests only, with any payload."""
+    entry = EventType(name=TEST_TYPE, payload=AnyPayload, emitted_by="disaster", about="tests")
+    monkeypatch.setitem(CATALOGUE, TEST_TYPE, entry)
+
+
+@pytest.fixture
+def consume(monkeypatch: pytest.MonkeyPatch) -> Callable[[Consume], None]:
+    """Make `TEST_TYPE` events go to this consumer (for the test only), with retries 50 ms apart."""
+    monkeypatch.setattr(runner, "backoff_seconds", lambda attempt: 0.05)
+
+    def use(consumer: Consume) -> None:
+        monkeypatch.setitem(CONSUMERS, TEST_TYPE, [consumer])
+
+    return use
+
+
+async def run_worker(settings: KessosSettings, maker: async_sessionmaker[AsyncSession]) -> None:
+    """The real runner's job function in a real arq worker on the relay's queue, until the queue is
+    empty (deferred retries included)."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["sessionmaker"] = maker
+        ctx["services"] = None  # the test consumers call no service
+        ctx["queue"] = EventQueue(ctx["redis"], settings.queue_name, 3600, owns_connection=False)
+
     worker = Worker(
-        functions=[func(handler, name=HANDLE_EVENT)],
+        functions=[func(runner.handle_events, name=HANDLE_EVENTS)],
         redis_settings=RedisSettings.from_dsn(settings.require_redis_url()),
         queue_name=settings.queue_name,
+        on_startup=startup,
         burst=True,
-        keep_result=3600,
+        keep_result=60,
         handle_signals=False,
-        poll_delay=0.05,
+        poll_delay=0.02,
     )
     try:
         await asyncio.wait_for(worker.main(), timeout=30)
@@ -156,17 +192,24 @@ async def run_worker(settings: KessosSettings, handler: Handler) -> None:
         await worker.close()
 
 
-async def succeed_or_fail(ctx: dict[str, Any], event: dict[str, Any]) -> str:
-    if event["payload"].get("fail"):
-        raise ValueError(f"boom for {event['subject']}")
-    return "handled"
+async def succeed_or_fail(services: Any, events: list[EventEnvelope]) -> None:
+    for event in events:
+        if event.payload.get("fail"):
+            raise ValueError(f"boom for {event.subject}")
 
 
-async def job_keys(redis: Redis, event_id: uuid.UUID | str) -> dict[str, bool]:
-    return {
-        "job": bool(await redis.exists(job_key_prefix + str(event_id))),
-        "result": bool(await redis.exists(result_key_prefix + str(event_id))),
-    }
+async def mark(redis: Redis, settings: KessosSettings, event_id: uuid.UUID | str) -> str | None:
+    raw = await redis.get(f"{settings.queue_name}:event:{event_id}")
+    return raw.decode() if raw is not None else None
+
+
+async def queued_jobs(redis: Redis, settings: KessosSettings) -> list[tuple[str, Any]]:
+    """(job id, job) of every job waiting on the test's queue."""
+    out = []
+    for job_id in await redis.zrange(settings.queue_name, 0, -1):
+        raw = await redis.get(job_key_prefix + job_id.decode())
+        out.append((job_id.decode(), deserialize_job(raw) if raw else None))
+    return out
 
 
 # --- publish -------------------------------------------------------------------------------------
@@ -190,7 +233,7 @@ async def test_publish_is_part_of_the_callers_transaction(
     rows = await outbox(maker)
     assert list(rows) == [kept.id]
     row = rows[kept.id]
-    assert (row.type, row.subject) == ("distribution.recorded", "kept")
+    assert (row.type, row.subject) == (TEST_TYPE, "kept")
     assert row.envelope["id"] == str(kept.id) and row.envelope["payload"] == {"quantity": 3}
     assert row.envelope["trace_id"] == "trace-abc"
     assert EventEnvelope.model_validate(row.envelope).id == kept.id
@@ -201,7 +244,7 @@ async def test_publish_is_part_of_the_callers_transaction(
 # --- relay_once ----------------------------------------------------------------------------------
 
 
-async def test_relay_once_sends_each_event_once(
+async def test_relay_once_sends_the_events_in_one_job(
     relay: OutboxRelay,
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
@@ -212,22 +255,31 @@ async def test_relay_once_sends_each_event_once(
 
     assert await relay.relay_once() == 3
     rows = await outbox(maker)
+    [(job_id, job)] = await queued_jobs(redis, relay_settings)
+    assert job is not None and job.function == HANDLE_EVENTS
+    assert job.args == ([rows[e.id].envelope for e in events], 1)
     for event in events:
-        raw = await redis.get(job_key_prefix + str(event.id))
-        assert raw is not None, "the arq job is under arq:job:<event id>"
-        job = deserialize_job(raw)
-        assert job.function == HANDLE_EVENT
-        assert job.args == (rows[event.id].envelope,)
-        assert await redis.zscore(relay_settings.queue_name, str(event.id)) is not None
+        assert await mark(redis, relay_settings, event.id) == f"queued:{job_id}"
         assert rows[event.id].published_at is not None and rows[event.id].attempts == 1
-    assert await redis.zcard(relay_settings.queue_name) == 3
 
     assert await relay.relay_once() == 0
     again = await outbox(maker)
     assert {i: (r.published_at, r.attempts) for i, r in again.items()} == {
         i: (r.published_at, r.attempts) for i, r in rows.items()
     }
-    assert await redis.zcard(relay_settings.queue_name) == 3
+    assert await redis.zcard(relay_settings.queue_name) == 1
+
+
+async def test_a_backlog_is_cut_into_jobs_of_a_hundred(
+    relay: OutboxRelay,
+    relay_settings: KessosSettings,
+    maker: async_sessionmaker[AsyncSession],
+    redis: Redis,
+) -> None:
+    await publish_committed(maker, *[envelope(f"d-{i}") for i in range(250)])
+    assert await relay.relay_once() == 250
+    sizes = sorted(len(job.args[0]) for _, job in await queued_jobs(redis, relay_settings) if job)
+    assert sizes == [50, 100, 100]
 
 
 async def test_relay_once_with_nothing_to_send(relay: OutboxRelay) -> None:
@@ -235,14 +287,15 @@ async def test_relay_once_with_nothing_to_send(relay: OutboxRelay) -> None:
 
 
 async def test_dead_events_are_not_relayed(
-    relay: OutboxRelay, maker: async_sessionmaker[AsyncSession], redis: Redis
+    relay: OutboxRelay, relay_settings: KessosSettings, maker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
     dead = envelope("dead")
     await publish_committed(maker, dead)
     async with maker() as session, session.begin():
         await session.execute(text("UPDATE disaster.outbox SET dead_at = now()"))
     assert await relay.relay_once() == 0
-    assert await job_keys(redis, dead.id) == {"job": False, "result": False}
+    assert await mark(redis, relay_settings, dead.id) is None
+    assert await redis.zcard(relay_settings.queue_name) == 0
 
 
 async def test_redis_unreachable_keeps_every_row(
@@ -268,7 +321,7 @@ async def test_redis_unreachable_keeps_every_row(
     finally:
         await working.stop()
     for event in events:
-        assert (await job_keys(redis, event.id))["job"]
+        assert (await mark(redis, relay_settings, event.id) or "").startswith("queued:")
 
 
 class TcpProxy:
@@ -324,7 +377,7 @@ async def test_redis_lost_after_connecting_keeps_rows_and_recovers(
         await proxy.stop()
         later = [envelope("during-1"), envelope("during-2")]
         await publish_committed(maker, *later)
-        assert await r.relay_once() == 0  # nothing sent, nothing lost: the rows wait for Redis
+        assert await _relay_quietly(r) == 0  # nothing sent, nothing lost: the rows wait for Redis
         rows = await outbox(maker)
         assert all(rows[e.id].published_at is None and rows[e.id].attempts == 0 for e in later)
         assert rows[first.id].published_at is not None
@@ -334,7 +387,7 @@ async def test_redis_lost_after_connecting_keeps_rows_and_recovers(
         rows = await outbox(maker)
         assert all(r.published_at is not None and r.attempts == 1 for r in rows.values())
         for event in [first, *later]:
-            assert (await job_keys(redis, event.id))["job"]
+            assert (await mark(redis, relay_settings, event.id) or "").startswith("queued:")
     finally:
         await r.stop()
         await proxy.stop()
@@ -346,8 +399,8 @@ async def _relay_quietly(relay: OutboxRelay) -> int:
     return 0
 
 
-async def test_rows_sent_before_a_failure_are_marked_sent(
-    relay: OutboxRelay, maker: async_sessionmaker[AsyncSession], redis: Redis
+async def test_a_malformed_row_is_parked_and_blocks_nothing(
+    relay: OutboxRelay, relay_settings: KessosSettings, maker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
     good = envelope("good")
     await publish_committed(maker, good)
@@ -356,15 +409,10 @@ async def test_rows_sent_before_a_failure_are_marked_sent(
         session.add(
             OutboxEvent(id=uuid.uuid4(), type="broken", subject="broken", envelope={"type": "broken"})
         )
-        await session.flush()
-        await session.execute(
-            text("UPDATE disaster.outbox SET created_at = now() + interval '1 second' WHERE type = 'broken'")
-        )
     assert await relay.relay_once() == 1
-    assert (await job_keys(redis, good.id))["job"], "the good event did reach the queue"
+    assert (await mark(redis, relay_settings, good.id) or "").startswith("queued:")
     rows = await outbox(maker)
     assert rows[good.id].published_at is not None
-    # The row that can never be sent is parked as dead with the reason, so it blocks nothing after it.
     broken = next(r for r in rows.values() if r.type == "broken")
     assert broken.dead_at is not None and broken.published_at is None and "cannot send" in broken.last_error
     later = envelope("after-the-broken-one")
@@ -376,7 +424,7 @@ async def test_rows_sent_before_a_failure_are_marked_sent(
 
 
 async def test_started_relay_delivers_in_the_background(
-    relay: OutboxRelay, maker: async_sessionmaker[AsyncSession], redis: Redis
+    relay: OutboxRelay, relay_settings: KessosSettings, maker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
     await relay.start()
     event = envelope("background")
@@ -388,12 +436,12 @@ async def test_started_relay_delivers_in_the_background(
         return row.published_at is not None
 
     await eventually(published, timeout=10)
-    assert (await job_keys(redis, event.id))["job"]
+    assert (await mark(redis, relay_settings, event.id) or "").startswith("queued:")
     await relay.stop()
     assert relay._task is not None and relay._task.done()
 
 
-# --- deliveries ----------------------------------------------------------------------------------
+# --- the worker's side: deliveries, retries, dead events ------------------------------------------
 
 
 async def test_deliveries_tell_queued_handled_failed_and_missing(
@@ -401,7 +449,9 @@ async def test_deliveries_tell_queued_handled_failed_and_missing(
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
     queue: EventQueue,
+    consume: Callable[[Consume], None],
 ) -> None:
+    consume(succeed_or_fail)
     handled, failed = envelope("ok"), envelope("bad", fail=True)
     await publish_committed(maker, handled, failed)
     assert await relay.relay_once() == 2
@@ -415,7 +465,7 @@ async def test_deliveries_tell_queued_handled_failed_and_missing(
         missing: (Delivery.MISSING, None),
     }
 
-    await run_worker(relay_settings, succeed_or_fail)
+    await run_worker(relay_settings, maker)
     states = await queue.deliveries(ids)
     assert states[str(handled.id)] == (Delivery.HANDLED, None)
     state, error = states[str(failed.id)]
@@ -425,27 +475,128 @@ async def test_deliveries_tell_queued_handled_failed_and_missing(
     assert await queue.deliveries([]) == {}
 
 
+async def test_a_failing_event_is_retried_with_back_off_then_set_aside_alone(
+    relay: OutboxRelay,
+    relay_settings: KessosSettings,
+    maker: async_sessionmaker[AsyncSession],
+    queue: EventQueue,
+    consume: Callable[[Consume], None],
+) -> None:
+    seen: dict[str, int] = {}
+
+    async def counting(services: Any, events: list[EventEnvelope]) -> None:
+        for event in events:
+            seen[event.subject] = seen.get(event.subject, 0) + 1
+        await succeed_or_fail(services, events)
+
+    consume(counting)
+    good = [envelope(f"ok-{i}") for i in range(5)]
+    bad = envelope("bad", fail=True)
+    await publish_committed(maker, good[0], good[1], bad, *good[2:])
+    await relay.relay_once()
+    await run_worker(relay_settings, maker)
+
+    # The batch failed once as a whole, then each event alone: good ones twice, the bad one on
+    # every attempt (the first batch, alone, then two retries of its own).
+    assert all(seen[e.subject] == 2 for e in good)
+    assert seen["bad"] == 1 + runner.MAX_ATTEMPTS
+    states = await queue.deliveries([str(e.id) for e in [*good, bad]])
+    assert all(states[str(e.id)] == (Delivery.HANDLED, None) for e in good)
+    assert states[str(bad.id)][0] is Delivery.FAILED
+
+
+async def test_a_service_away_gets_more_tries_and_then_succeeds(
+    relay: OutboxRelay,
+    relay_settings: KessosSettings,
+    maker: async_sessionmaker[AsyncSession],
+    queue: EventQueue,
+    consume: Callable[[Consume], None],
+) -> None:
+    calls = 0
+
+    async def flaky(services: Any, events: list[EventEnvelope]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls < runner.MAX_ATTEMPTS + 2:  # more failures than a non-transient error may have
+            raise TransientError("registry answered 503")
+
+    consume(flaky)
+    event = envelope("flaky")
+    await publish_committed(maker, event)
+    await relay.relay_once()
+    await run_worker(relay_settings, maker)
+    assert calls == runner.MAX_ATTEMPTS + 2
+    assert await queue.deliveries([str(event.id)]) == {str(event.id): (Delivery.HANDLED, None)}
+
+
+async def test_the_same_event_delivered_three_times_has_one_effect(
+    relay_settings: KessosSettings,
+    maker: async_sessionmaker[AsyncSession],
+    queue: EventQueue,
+    consume: Callable[[Consume], None],
+) -> None:
+    effects: list[str] = []
+
+    async def count(services: Any, events: list[EventEnvelope]) -> None:
+        effects.extend(e.subject for e in events)
+
+    consume(count)
+    event = envelope("thrice").model_dump(mode="json")
+    for _ in range(3):
+        await queue.send_batch([event])
+        await run_worker(relay_settings, maker)
+    assert effects == ["thrice"]
+    await queue.send_batch([event, event, event])  # and three times in one batch
+    await run_worker(relay_settings, maker)
+    assert effects == ["thrice"]
+
+
+async def test_a_malformed_envelope_fails_alone(
+    relay_settings: KessosSettings,
+    maker: async_sessionmaker[AsyncSession],
+    queue: EventQueue,
+    consume: Callable[[Consume], None],
+) -> None:
+    effects: list[str] = []
+
+    async def count(services: Any, events: list[EventEnvelope]) -> None:
+        effects.extend(e.subject for e in events)
+
+    consume(count)
+    good = envelope("fine").model_dump(mode="json")
+    malformed = {"id": str(uuid.uuid4()), "type": TEST_TYPE}  # no source, subject or payload
+    await queue.send_batch([malformed, good])
+    await run_worker(relay_settings, maker)
+    assert effects == ["fine"]
+    states = await queue.deliveries([good["id"], malformed["id"]])
+    assert states[good["id"]] == (Delivery.HANDLED, None)
+    state, error = states[malformed["id"]]
+    assert state is Delivery.FAILED and error is not None and "ValidationError" in error
+
+
 async def test_a_running_job_is_pending(
     relay: OutboxRelay,
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
     queue: EventQueue,
     redis: Redis,
+    consume: Callable[[Consume], None],
 ) -> None:
     started, release = asyncio.Event(), asyncio.Event()
 
-    async def slow(ctx: dict[str, Any], event: dict[str, Any]) -> str:
+    async def slow(services: Any, events: list[EventEnvelope]) -> None:
         started.set()
         await release.wait()
-        return "done"
 
+    consume(slow)
     event = envelope("slow")
     await publish_committed(maker, event)
     await relay.relay_once()
-    worker = asyncio.create_task(run_worker(relay_settings, slow))
+    [(job_id, _)] = await queued_jobs(redis, relay_settings)
+    worker = asyncio.create_task(run_worker(relay_settings, maker))
     try:
         await asyncio.wait_for(started.wait(), timeout=10)
-        assert await redis.exists(in_progress_key_prefix + str(event.id))
+        assert await redis.exists(in_progress_key_prefix + job_id)
         assert await queue.deliveries([str(event.id)]) == {str(event.id): (Delivery.PENDING, None)}
     finally:
         release.set()
@@ -460,11 +611,13 @@ async def test_sweep_acks_handled_and_parks_failed_events(
     relay: OutboxRelay,
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
+    consume: Callable[[Consume], None],
 ) -> None:
+    consume(succeed_or_fail)
     handled, failed = envelope("ok"), envelope("bad", fail=True)
     await publish_committed(maker, handled, failed)
     await relay.relay_once()
-    await run_worker(relay_settings, succeed_or_fail)
+    await run_worker(relay_settings, maker)
 
     # Events handed over within the last second are left for the next sweep.
     async with maker() as session, session.begin():
@@ -494,7 +647,7 @@ async def test_sweep_acks_handled_and_parks_failed_events(
 
 
 async def test_sweep_leaves_a_queued_event_alone(
-    relay: OutboxRelay, maker: async_sessionmaker[AsyncSession], redis: Redis
+    relay: OutboxRelay, relay_settings: KessosSettings, maker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> None:
     event = envelope("queued")
     await publish_committed(maker, event)
@@ -503,7 +656,7 @@ async def test_sweep_leaves_a_queued_event_alone(
     await relay.sweep_once()
     row = (await outbox(maker))[event.id]
     assert row.attempts == 1 and row.acked_at is None and row.dead_at is None
-    assert (await job_keys(redis, event.id))["job"]
+    assert await redis.zcard(relay_settings.queue_name) == 1
     async with maker() as session:
         assert await relay.backlog(session) == 1
 
@@ -513,18 +666,21 @@ async def test_sweep_resends_a_lost_event_only_after_sweep_after_seconds(
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
     redis: Redis,
+    consume: Callable[[Consume], None],
 ) -> None:
+    consume(succeed_or_fail)
     event = envelope("lost")
     await publish_committed(maker, event)
     await relay.relay_once()
-    # Redis lost the job (e.g. restarted empty).
-    await redis.delete(job_key_prefix + str(event.id))
-    await redis.zrem(relay_settings.queue_name, str(event.id))
+    # Redis lost the job (e.g. restarted empty; the mark may survive or not: here it does).
+    [(job_id, _)] = await queued_jobs(redis, relay_settings)
+    await redis.delete(job_key_prefix + job_id)
+    await redis.zrem(relay_settings.queue_name, job_id)
 
     await age_published(maker, 5)  # younger than sweep_after_seconds (15): may still be on its way
     await relay.sweep_once()
     row = (await outbox(maker))[event.id]
-    assert row.attempts == 1 and not (await job_keys(redis, event.id))["job"]
+    assert row.attempts == 1 and await redis.zcard(relay_settings.queue_name) == 0
 
     await age_published(maker, 60)
     before = (await outbox(maker))[event.id].published_at
@@ -533,36 +689,53 @@ async def test_sweep_resends_a_lost_event_only_after_sweep_after_seconds(
     assert row.attempts == 2
     assert row.published_at is not None and before is not None and row.published_at > before
     assert row.acked_at is None and row.dead_at is None
-    raw = await redis.get(job_key_prefix + str(event.id))
-    assert raw is not None and deserialize_job(raw).args == (row.envelope,)
-    assert await redis.zscore(relay_settings.queue_name, str(event.id)) is not None
+    [(new_job, job)] = await queued_jobs(redis, relay_settings)
+    assert new_job != job_id and job is not None and job.args == ([row.envelope], 1)
+    assert await mark(redis, relay_settings, event.id) == f"queued:{new_job}"
 
     # The re-sent event is handled like any other, then acknowledged.
-    await run_worker(relay_settings, succeed_or_fail)
+    await run_worker(relay_settings, maker)
     await age_published(maker, 5)
     await relay.sweep_once()
     assert (await outbox(maker))[event.id].acked_at is not None
 
 
-async def http_client_error(ctx: dict[str, Any], event: dict[str, Any]) -> str:
-    """What a worker handler raises when a service answers 4xx (ServiceClient: raise_for_status)."""
-    if event["payload"].get("fail"):
-        request = httpx.Request("PUT", "http://disaster/api/v1/findings")
-        httpx.Response(404, request=request, json={"detail": "no distribution"}).raise_for_status()
-    return "handled"
+async def test_sweep_resends_when_redis_lost_the_marks_too(
+    relay: OutboxRelay, relay_settings: KessosSettings, maker: async_sessionmaker[AsyncSession], redis: Redis
+) -> None:
+    events = [envelope(f"e-{i}") for i in range(3)]
+    await publish_committed(maker, *events)
+    await relay.relay_once()
+    marks = [k async for k in redis.scan_iter(match=f"{relay_settings.queue_name}:event:*")]
+    jobs = [job_key_prefix + j.decode() for j in await redis.zrange(relay_settings.queue_name, 0, -1)]
+    await redis.delete(relay_settings.queue_name, *marks, *jobs)  # as after a restart without data
+    await age_published(maker, 60)
+    await relay.sweep_once()
+    rows = await outbox(maker)
+    assert all(r.attempts == 2 for r in rows.values())
+    [(_, job)] = await queued_jobs(redis, relay_settings)
+    assert job is not None and sorted(e["id"] for e in job.args[0]) == sorted(str(e.id) for e in events)
 
 
 async def test_sweep_parks_an_event_whose_handler_got_a_4xx(
     relay: OutboxRelay,
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
+    consume: Callable[[Consume], None],
 ) -> None:
+    async def http_client_error(services: Any, events: list[EventEnvelope]) -> None:
+        """What a consumer raises when a service answers 4xx (ServiceClient: raise_for_status)."""
+        if any(e.payload.get("fail") for e in events):
+            request = httpx.Request("PUT", "http://disaster/api/v1/findings")
+            httpx.Response(404, request=request, json={"detail": "no distribution"}).raise_for_status()
+
+    consume(http_client_error)
     handled, failed = envelope("ok"), envelope("http-404", fail=True)
     await publish_committed(maker, handled, failed)
     await relay.relay_once()
-    await run_worker(relay_settings, http_client_error)
+    await run_worker(relay_settings, maker)
     await age_published(maker, 5)
     await relay.sweep_once()
     rows = await outbox(maker)
     assert rows[handled.id].acked_at is not None
-    assert rows[failed.id].dead_at is not None
+    assert rows[failed.id].dead_at is not None and "HTTPStatusError" in (rows[failed.id].last_error or "")

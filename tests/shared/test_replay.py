@@ -27,7 +27,8 @@ async def test_dead_events_are_listed_and_replayed(engine, settings: KessosSetti
                 {"id": event_id, "env": f'{{"id": "{event_id}"}}', "dead": is_dead},
             )
     redis = Redis.from_url(settings.require_redis_url())
-    await redis.set(f"arq:result:{dead}", b"old failure", ex=60)
+    mark = f"{settings.queue_name}:event:{dead}"
+    await redis.set(mark, b"failed:RuntimeError: boom", ex=60)
     url = settings.require_database_url()
 
     listed = await dead_events(url, ["registry", "programs", "disaster"])
@@ -38,7 +39,7 @@ async def test_dead_events_are_listed_and_replayed(engine, settings: KessosSetti
         assert await replay(url, queue, ["registry", "programs", "disaster"], None) == 1
     finally:
         await queue.close()
-    assert not await redis.exists(f"arq:result:{dead}")  # forgotten, so the worker runs it again
+    assert not await redis.exists(mark)  # forgotten, so the worker runs it again
     await redis.aclose()
     async with engine.connect() as conn:
         rows = dict(

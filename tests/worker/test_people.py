@@ -84,6 +84,7 @@ def test_from_api_reads_the_registry_body() -> None:
         status="deceased",
         died_on=date(2026, 3, 10),
         status_changed_at=datetime(2026, 3, 12, 1, 2, 3, tzinfo=UTC),
+        full_name="ignored",  # identity is read too (for the rules that compare it)
     )
     alive = RegistryPerson.from_api(
         {"id": "x", "status": "active", "died_on": None, "status_changed_at": None}

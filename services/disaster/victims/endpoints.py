@@ -5,7 +5,17 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from services.disaster.victims import service
-from services.disaster.victims.schemas import Condition, VictimCreate, VictimFound, VictimRead, VictimUpdate
+from services.disaster.victims.schemas import (
+    Condition,
+    MatchReview,
+    VictimCreate,
+    VictimFound,
+    VictimMatch,
+    VictimMatches,
+    VictimMatchesRecorded,
+    VictimRead,
+    VictimUpdate,
+)
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
 from shared.errors import PreconditionRequired, Problem
@@ -115,3 +125,58 @@ async def victim_found(
     victim_id: uuid.UUID, body: VictimFound, session: SessionDep, principal: CurrentPrincipal
 ) -> VictimRead:
     return await service.found(session, principal, victim_id, body)
+
+
+@router.put(
+    "/victims/{victim_id}/match",
+    response_model=VictimRead,
+    summary="Record what the registry's identity matching made of a victim (worker only)",
+    description="matched links the victim to the person; possible keeps the candidates for an officer's "
+    "review; no_match says the registry has nobody like them. A link given by the field client or "
+    "settled by an officer is left as it is. The same result again changes nothing.",
+    responses={
+        **NOT_FOUND,
+        403: {"model": Problem, "description": "Only the worker (role `service`) records matches"},
+        422: {"model": Problem, "description": "A field is missing or does not fit the match_status"},
+    },
+)
+async def record_match(
+    victim_id: uuid.UUID, body: VictimMatch, session: SessionDep, principal: CurrentPrincipal
+) -> VictimRead:
+    return await service.record_match(session, principal, victim_id, body)
+
+
+@router.put(
+    "/victims/matches",
+    response_model=VictimMatchesRecorded,
+    summary="Record identity matching results for many victims at once (worker only)",
+    description="Each item as `PUT /victims/{id}/match`, all in one transaction; victims this service "
+    "does not have are listed in `unknown_victims`. The same batch again changes nothing.",
+    responses={
+        403: {"model": Problem, "description": "Only the worker (role `service`) records matches"},
+        422: {"model": Problem, "description": "An item is missing a field or does not fit its match_status"},
+    },
+)
+async def record_matches(
+    body: VictimMatches, session: SessionDep, principal: CurrentPrincipal
+) -> VictimMatchesRecorded:
+    return await service.record_matches(session, principal, body.items)
+
+
+@router.post(
+    "/victims/{victim_id}/match-review",
+    response_model=VictimRead,
+    summary="Settle a possible registry match: confirm one candidate, or reject them all",
+    description="Confirming links the victim to the candidate; rejecting leaves them unlinked. Either "
+    "way the `victim_possible_match` finding is resolved with your reason, and who and when are kept.",
+    responses={
+        **NOT_FOUND,
+        403: {"model": Problem, "description": "Only provincial and regency officers review matches"},
+        409: {"model": Problem, "description": "The victim has no possible match awaiting review"},
+        422: {"model": Problem, "description": "No reason, or a person who is not among the candidates"},
+    },
+)
+async def review_match(
+    victim_id: uuid.UUID, body: MatchReview, session: SessionDep, principal: CurrentPrincipal
+) -> VictimRead:
+    return await service.review_match(session, principal, victim_id, body)

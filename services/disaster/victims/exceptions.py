@@ -19,3 +19,8 @@ class NotMissing(Conflict):
 class ConditionChange(Conflict):
     problem = "condition-change-refused"
     title = "That change of condition is not allowed"
+
+
+class NotAwaitingReview(Conflict):
+    problem = "match-not-awaiting-review"
+    title = "Only a possible match awaits an officer's review"

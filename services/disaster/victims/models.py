@@ -2,8 +2,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.disaster.db import Base
@@ -34,8 +34,16 @@ class Victim(Base):
     region_code: Mapped[str] = mapped_column(String(13), index=True)
     # The registry person, when the client knew it; identity matching (issue 4) fills the rest.
     person_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
-    # null: not matched yet | client_linked | (issue 4:) matched | possible_match | no_match
+    # null: not matched yet | client_linked (the field client gave person_id) | matched, possible,
+    # no_match (the worker's identity matching) | confirmed, rejected (an officer settled a possible one)
     match_status: Mapped[str | None] = mapped_column(String(20))
+    # The registry's score of the best candidate, and the candidates worth a look ([{person_id, score}]).
+    match_score: Mapped[float | None] = mapped_column(Float)
+    match_candidates: Mapped[list[dict[str, object]] | None] = mapped_column(JSONB)
+    # Who settled a possible match, when and why (the review's audit).
+    match_reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    match_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    match_review_reason: Mapped[str | None] = mapped_column(Text)
     found_on: Mapped[date | None] = mapped_column(Date)
     found_place: Mapped[str | None] = mapped_column(Text)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

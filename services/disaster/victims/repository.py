@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disaster import bulk
 from services.disaster.common import any_of
+from services.disaster.db import Finding
 from services.disaster.sites.models import SiteStay
 from services.disaster.victims.models import REF_COLUMNS, Victim, VictimRef
 from shared.auth import Principal
@@ -182,3 +183,32 @@ async def close_open_stay(session: AsyncSession, victim_id: uuid.UUID, *, at: An
 
 async def scope_of(session: AsyncSession, victim_id: uuid.UUID) -> Victim | None:
     return await session.get(Victim, victim_id)
+
+
+async def resolve_finding(
+    session: AsyncSession, *, rule: str, subject_id: uuid.UUID, by: str, reason: str, at: Any
+) -> None:
+    """An officer settled the cause: the open finding is resolved, with who and why."""
+    await session.execute(
+        update(Finding)
+        .where(Finding.rule == rule, Finding.subject_id == subject_id, Finding.status == "open")
+        .values(
+            status="resolved",
+            closed_at=at,
+            updated_at=at,
+            detail=Finding.detail.op("||")(func.jsonb_build_object("resolved_by", by, "resolution", reason)),
+        )
+    )
+
+
+async def lock_many(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Victim]:
+    """These victims (in any region), locked for change, in one order so that batches never deadlock."""
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Victim)
+        .where(any_of(Victim.id, list(set(ids)), UUID(as_uuid=True)))
+        .order_by(Victim.id)
+        .with_for_update()
+    )
+    return {v.id: v for v in rows}

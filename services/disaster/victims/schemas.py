@@ -71,6 +71,18 @@ class VictimFound(BaseModel):
     condition: FoundCondition = Field(description="The condition in which the victim was found")
 
 
+class MatchCandidate(BaseModel):
+    person_id: uuid.UUID
+    score: float = Field(ge=0, le=1, description="The registry's probability that they are one person")
+
+
+class MatchReviewRead(BaseModel):
+    decision: Literal["confirmed", "rejected"]
+    by: str
+    at: datetime
+    reason: str
+
+
 class VictimRead(BaseModel):
     id: uuid.UUID
     disaster_id: uuid.UUID
@@ -87,7 +99,14 @@ class VictimRead(BaseModel):
     region_code: str
     person_id: uuid.UUID | None
     match_status: str | None = Field(
-        description="Identity matching against the registry; null: not matched yet"
+        description="Identity matching against the registry; null: not matched yet; client_linked, "
+        "matched, possible (awaiting an officer's review), no_match, confirmed or rejected"
+    )
+    match_candidates: list[MatchCandidate] | None = Field(
+        default=None, description="The registry people it may be, best first (while possible or after)"
+    )
+    match_review: MatchReviewRead | None = Field(
+        default=None, description="Who settled a possible match, when and why"
     )
     found_on: date | None
     found_place: str | None
@@ -95,3 +114,51 @@ class VictimRead(BaseModel):
     registered_at: datetime
     recorded_by: str
     updated_at: datetime
+
+
+MatchStatus = Literal["matched", "possible", "no_match"]
+
+
+class VictimMatch(BaseModel):
+    """What the registry's identity matching made of a victim (worker only)."""
+
+    match_status: MatchStatus
+    person_id: uuid.UUID | None = Field(default=None, description="The person matched; only with matched")
+    score: float | None = Field(default=None, ge=0, le=1, description="The best candidate's score")
+    candidates: list[MatchCandidate] = Field(default_factory=list, max_length=20)
+
+
+MAX_MATCHES = 1000
+
+
+class VictimMatchItem(VictimMatch):
+    victim_id: uuid.UUID
+
+
+class VictimMatches(BaseModel):
+    items: list[VictimMatchItem] = Field(min_length=1, max_length=MAX_MATCHES)
+
+
+class VictimMatchRecorded(BaseModel):
+    victim_id: uuid.UUID
+    match_status: str | None = Field(description="As the victim now stands (a settled link is kept)")
+    person_id: uuid.UUID | None
+    match_candidates: list[MatchCandidate] | None
+    changed: bool = Field(description="false: the victim already said this, or its link is settled")
+
+
+class VictimMatchesRecorded(BaseModel):
+    items: list[VictimMatchRecorded]
+    unknown_victims: list[uuid.UUID] = Field(description="Victims this service does not have")
+
+
+class MatchReview(BaseModel):
+    """An officer settles a possible match: this candidate is the victim, or none of them is."""
+
+    decision: Literal["confirm", "reject"]
+    person_id: uuid.UUID | None = Field(
+        default=None, description="With confirm: the candidate who is the victim"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=1000)] = Field(
+        examples=["Same KK shown at the site; the victim's sister confirmed"]
+    )

@@ -24,11 +24,23 @@ from services.disaster.disasters import service as disasters
 from services.disaster.disasters.exceptions import DisasterClosed
 from services.disaster.disasters.models import Disaster
 from services.disaster.victims import repository
-from services.disaster.victims.exceptions import ConditionChange, IdInUse, NotMissing, VictimAlreadyRegistered
+from services.disaster.victims.exceptions import (
+    ConditionChange,
+    IdInUse,
+    NotAwaitingReview,
+    NotMissing,
+    VictimAlreadyRegistered,
+)
 from services.disaster.victims.models import Victim, VictimRef
 from services.disaster.victims.schemas import (
+    MatchReview,
+    MatchReviewRead,
     VictimCreate,
     VictimFound,
+    VictimMatch,
+    VictimMatchesRecorded,
+    VictimMatchItem,
+    VictimMatchRecorded,
     VictimRead,
     VictimSyncRecord,
     VictimUpdate,
@@ -65,12 +77,25 @@ def to_read(victim: Victim, site_id: uuid.UUID | None, principal: Principal) -> 
         region_code=victim.region_code,
         person_id=victim.person_id,
         match_status=victim.match_status,
+        match_candidates=victim.match_candidates,  # type: ignore[arg-type]
+        match_review=_review(victim),
         found_on=victim.found_on,
         found_place=victim.found_place,
         site_id=site_id,
         registered_at=victim.registered_at,
         recorded_by=victim.recorded_by,
         updated_at=victim.updated_at,
+    )
+
+
+def _review(victim: Victim) -> MatchReviewRead | None:
+    if victim.match_reviewed_at is None or victim.match_status not in ("confirmed", "rejected"):
+        return None
+    return MatchReviewRead(
+        decision=victim.match_status,  # type: ignore[arg-type]
+        by=victim.match_reviewed_by or "",
+        at=victim.match_reviewed_at,
+        reason=victim.match_review_reason or "",
     )
 
 
@@ -403,6 +428,9 @@ async def update(
             setattr(victim, name, given[name])
     if "person_id" in changed:
         victim.match_status = "client_linked" if victim.person_id else None
+    elif victim.match_status == "rejected" and set(changed) & set(IDENTITY):
+        victim.match_status = None
+        changed.append("match_status")
     await _changed(session, victim, disaster, changed, now)
     return to_read(victim, site_id, principal), etag(victim.id, victim.version)
 
@@ -426,6 +454,128 @@ async def found(
     await set_condition(session, principal, victim, data.condition, now)
     victim.found_on, victim.found_place = data.found_on, data.found_place
     await _changed(session, victim, disaster, ["condition", "found_on", "found_place"], now)
+    return to_read(victim, site_id, principal)
+
+
+# --- Identity matching: the worker's result, an officer's review -----------------------------------
+
+# Who settles a possible match: officers who answer for the victims' data, not field staff.
+REVIEWERS = ("provincial_officer", "regency_officer")
+POSSIBLE_MATCH = "victim_possible_match"
+# What the worker's matching never overrides: a link given by the field client, or an officer's review.
+SETTLED = ("client_linked", "confirmed", "rejected")
+# The fields identity matching reads: an officer's rejection was of the candidates for the victim as
+# then written, so a change to one of them lets the matching look again.
+IDENTITY = ("nik", "full_name", "birth_date", "sex", "kk_number", "region_code")
+
+
+def _check_match(data: VictimMatch, prefix: str = "") -> None:
+    if data.match_status == "matched" and data.person_id is None:
+        raise Invalid(f"{prefix}person_id", "person_id is required when match_status is matched")
+    if data.match_status != "matched" and data.person_id is not None:
+        raise Invalid(f"{prefix}person_id", "person_id is given only when match_status is matched")
+    if data.match_status == "possible" and not data.candidates:
+        raise Invalid(f"{prefix}candidates", "a possible match needs its candidates")
+
+
+def _apply_match(victim: Victim, data: VictimMatch) -> list[str]:
+    """Set the result on the victim; the fields that changed (none for a link the client gave or an
+    officer's review, which the matching never overrides)."""
+    if victim.match_status in SETTLED:
+        return []
+    wanted = {
+        "person_id": data.person_id,
+        "match_status": data.match_status,
+        "match_score": data.score,
+        "match_candidates": [c.model_dump(mode="json") for c in data.candidates] or None,
+    }
+    changed = [name for name, value in wanted.items() if getattr(victim, name) != value]
+    for name in changed:
+        setattr(victim, name, wanted[name])
+    return changed
+
+
+async def record_match(
+    session: AsyncSession, principal: Principal, victim_id: uuid.UUID, data: VictimMatch
+) -> VictimRead:
+    """The registry's identity matching made of a victim (worker only). Recording the same result
+    again changes nothing; a link given by the client or settled by an officer is left as it is."""
+    principal.require_exactly("service")
+    _check_match(data)
+    victim, site_id = await get_row_or_raise(session, principal, victim_id, for_update=True)
+    changed = _apply_match(victim, data)
+    if changed:
+        disaster = await disasters.get_or_raise(session, principal, victim.disaster_id)
+        await _changed(session, victim, disaster, changed, datetime.now(UTC))
+    return to_read(victim, site_id, principal)
+
+
+async def record_matches(
+    session: AsyncSession, principal: Principal, items: Sequence[VictimMatchItem]
+) -> VictimMatchesRecorded:
+    """Many results at once, in one transaction (a worker batch): each as `record_match` does it."""
+    principal.require_exactly("service")
+    for index, item in enumerate(items):
+        _check_match(item, prefix=f"items[{index}].")
+    victims = await repository.lock_many(session, [i.victim_id for i in items])
+    found = await disasters.readable_many(session, principal, list({v.disaster_id for v in victims.values()}))
+    now = datetime.now(UTC)
+    answers: list[VictimMatchRecorded] = []
+    events: list[EventEnvelope] = []
+    for item in items:
+        victim = victims.get(item.victim_id)
+        if victim is None:
+            continue
+        changed = _apply_match(victim, item)
+        if changed:
+            victim.version += 1
+            victim.updated_at = now
+            events.append(event("updated", victim, found[victim.disaster_id], changed=changed))
+        answers.append(
+            VictimMatchRecorded(
+                victim_id=victim.id,
+                match_status=victim.match_status,
+                person_id=victim.person_id,
+                match_candidates=victim.match_candidates,  # type: ignore[arg-type]
+                changed=bool(changed),
+            )
+        )
+    await publish_many(session, events)
+    await session.flush()
+    unknown = sorted({i.victim_id for i in items} - set(victims), key=str)
+    return VictimMatchesRecorded(items=answers, unknown_victims=unknown)
+
+
+async def review_match(
+    session: AsyncSession, principal: Principal, victim_id: uuid.UUID, data: MatchReview
+) -> VictimRead:
+    """An officer settles a possible match: confirming a candidate links the victim to them,
+    rejecting says none of them is the victim. Either way the finding is resolved with the reason."""
+    principal.require(*REVIEWERS)
+    victim, site_id = await get_row_or_raise(session, principal, victim_id, for_update=True)
+    if victim.match_status != "possible":
+        raise NotAwaitingReview(
+            f"the victim's match is {victim.match_status or 'not made yet'}, not possible",
+            errors=[FieldError(field="decision", message="only a possible match is reviewed")],
+        )
+    candidates = {str(c["person_id"]) for c in victim.match_candidates or []}
+    if data.decision == "confirm":
+        if data.person_id is None:
+            raise Invalid("person_id", "name the candidate you confirm")
+        if str(data.person_id) not in candidates:
+            raise Invalid("person_id", "not one of the victim's candidates")
+    elif data.person_id is not None:
+        raise Invalid("person_id", "a rejection names no person")
+    now = datetime.now(UTC)
+    victim.person_id = data.person_id
+    victim.match_status = "confirmed" if data.decision == "confirm" else "rejected"
+    victim.match_reviewed_by, victim.match_reviewed_at = principal.sub, now
+    victim.match_review_reason = data.reason
+    await repository.resolve_finding(
+        session, rule=POSSIBLE_MATCH, subject_id=victim.id, by=principal.sub, reason=data.reason, at=now
+    )
+    disaster = await disasters.get_or_raise(session, principal, victim.disaster_id)
+    await _changed(session, victim, disaster, ["person_id", "match_status"], now)
     return to_read(victim, site_id, principal)
 
 

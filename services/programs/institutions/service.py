@@ -38,6 +38,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.events import EventEnvelope, publish
+from shared.findings import scopes_from_tables
 from shared.pagination import Page, encode_cursor
 
 
@@ -349,6 +350,10 @@ async def subject_scope(
         return None
     admission = await repository.admission_scope(session, subject_id)
     return (admission.region_code, admission.institution_id) if admission else None
+
+
+# The same, for many subjects at once (`PUT /findings/batch`).
+subjects_scope = scopes_from_tables({"admission": Admission})
 
 
 async def assign_peksos(

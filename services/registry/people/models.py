@@ -55,6 +55,8 @@ class Person(Base):
         ),
         Index("ix_people_birth_date", "birth_date"),
         Index("ix_people_created_at_id", "created_at", "id"),
+        # A survivor's merged duplicates (the reconciliation's bulk lookup lists them).
+        Index("ix_people_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
     )
 
 

@@ -18,6 +18,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from shared.events import EventEnvelope, publish
+from shared.findings import scopes_from_tables
 from shared.pagination import Page, after_time_and_uuid, encode_cursor
 
 HISTORY_FIELDS = (
@@ -297,3 +298,7 @@ async def subject_scope(
         return None
     person = await session.get(Person, subject_id)
     return (person.region_code, None) if person else None
+
+
+# The same, for many subjects at once (`PUT /findings/batch`).
+subjects_scope = scopes_from_tables({"person": Person})

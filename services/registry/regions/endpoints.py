@@ -33,3 +33,8 @@ async def get_children(
     code: str = CodePath, *, session: SessionDep, principal: CurrentPrincipal
 ) -> list[RegionRead]:
     return [RegionRead.model_validate(r) for r in await service.children(session, code)]
+
+
+@router.get("/regions", response_model=list[RegionRead], summary="The provinces (the regions at the top)")
+async def get_provinces(session: SessionDep, principal: CurrentPrincipal) -> list[RegionRead]:
+    return [RegionRead.model_validate(r) for r in await service.provinces(session)]

@@ -16,5 +16,11 @@ async def children(session: AsyncSession, code: str) -> Sequence[Region]:
     ).all()
 
 
+async def provinces(session: AsyncSession) -> Sequence[Region]:
+    return (
+        await session.scalars(select(Region).where(Region.parent_code.is_(None)).order_by(Region.code))
+    ).all()
+
+
 async def exists(session: AsyncSession, code: str) -> bool:
     return await session.scalar(select(Region.code).where(Region.code == code)) is not None

@@ -19,5 +19,9 @@ async def children(session: AsyncSession, code: str) -> Sequence[Region]:
     return await repository.children(session, code)
 
 
+async def provinces(session: AsyncSession) -> Sequence[Region]:
+    return await repository.provinces(session)
+
+
 async def exists(session: AsyncSession, code: str) -> bool:
     return await repository.exists(session, code)

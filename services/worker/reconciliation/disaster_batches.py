@@ -8,12 +8,13 @@ the distribution's id, so a redelivered batch repeats the same work, which is id
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from services.worker.clients import Services, TransientError
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
+Consumer = Callable[[Services, list[EventEnvelope]], Awaitable[None]]
 
 SINGLE = "distribution.recorded"
 # Distributions of one batch checked at the same time (each is a few HTTP calls).
@@ -53,6 +54,28 @@ def fan_out(handlers: Mapping[str, Handler]) -> Handler:
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
             # A transient failure wins, so that the job is retried (every check is idempotent).
+            raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
+
+    return on_distributions_synced
+
+
+def expand(consumers: Mapping[str, Sequence[Consumer]]) -> Consumer:
+    """The consumer of `distributions.synced`: the distributions of every batch event, as single
+    events, handed at once to each consumer of `distribution.recorded` in `consumers` (looked up when
+    the events come, so they are the final ones). Each consumer runs even if another fails; a
+    transient failure wins, so that the batch is retried (every consumer is idempotent)."""
+
+    async def on_distributions_synced(services: Services, events: list[EventEnvelope]) -> None:
+        singles = [single for batch in events for single in single_events(batch)]
+        if not singles:
+            return
+        errors: list[BaseException] = []
+        for consumer in consumers.get(SINGLE, ()):
+            try:
+                await consumer(services, singles)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
             raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
 
     return on_distributions_synced

@@ -1,6 +1,7 @@
 """What the registry says about a person, as the reconciliation rules need it."""
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -14,16 +15,30 @@ class RegistryPerson:
     status: str
     died_on: date | None
     status_changed_at: datetime | None
+    # Identity, for the rules that compare it (NIK disagreement, double receipt by NIK).
+    nik: str | None = None
+    full_name: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    region_code: str | None = None
+    # Records merged into this one (id, NIK): other services' records may still name them.
+    aliases: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> "RegistryPerson":
         return cls(
-            id=body["id"],
+            id=str(body["id"]),
             status=body["status"],
             died_on=date.fromisoformat(body["died_on"]) if body.get("died_on") else None,
             status_changed_at=datetime.fromisoformat(body["status_changed_at"])
             if body.get("status_changed_at")
             else None,
+            nik=body.get("nik"),
+            full_name=body.get("full_name"),
+            birth_date=date.fromisoformat(body["birth_date"]) if body.get("birth_date") else None,
+            sex=body.get("sex"),
+            region_code=body.get("region_code"),
+            aliases=tuple((str(a["id"]), a.get("nik")) for a in body.get("aliases") or ()),
         )
 
     def dead_at(self, when: datetime) -> bool:
@@ -50,3 +65,43 @@ async def find(services: Services, *, person_id: str | None, nik: str | None) ->
         items = page["items"] if page else []
         return RegistryPerson.from_api(items[0]) if items else None
     return None
+
+
+# Ids and NIKs sent in one `POST /people/lookup` (the registry takes up to 5,000).
+LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class Found:
+    """The registry's answer for many people: by asked id (a merged record answered with its survivor)
+    and by asked NIK; what it does not have is absent."""
+
+    by_id: dict[str, RegistryPerson] = field(default_factory=dict)
+    by_nik: dict[str, RegistryPerson] = field(default_factory=dict)
+
+    def of(self, *, person_id: str | None, nik: str | None) -> RegistryPerson | None:
+        """As `find` answers: by id when there is one, else by NIK."""
+        if person_id:
+            return self.by_id.get(str(person_id))
+        if nik:
+            return self.by_nik.get(nik)
+        return None
+
+
+async def find_many(
+    services: Services, *, person_ids: Iterable[str | None] = (), niks: Iterable[str | None] = ()
+) -> Found:
+    """Many people in one registry call per 5,000 (ids and NIKs together); None and repeats skipped."""
+    ids = list(dict.fromkeys(str(i) for i in person_ids if i))
+    numbers = list(dict.fromkeys(n for n in niks if n))
+    found = Found()
+    asked = [("ids", i) for i in ids] + [("niks", n) for n in numbers]
+    for start in range(0, len(asked), LOOKUP_CHUNK):
+        chunk = asked[start : start + LOOKUP_CHUNK]
+        body = {"ids": [v for k, v in chunk if k == "ids"], "niks": [v for k, v in chunk if k == "niks"]}
+        response = await services.registry.request("POST", "/api/v1/people/lookup", json=body)
+        response.raise_for_status()
+        answer = response.json()
+        found.by_id.update({k: RegistryPerson.from_api(v) for k, v in answer["by_id"].items()})
+        found.by_nik.update({k: RegistryPerson.from_api(v) for k, v in answer["by_nik"].items()})
+    return found

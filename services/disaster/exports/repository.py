@@ -1,0 +1,68 @@
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, cast, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import TEXT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disaster.distributions.models import Distribution, DistributionLine
+from shared.ndjson import in_partition
+
+
+def _as_json() -> Any:
+    """A distribution as the JSON of its `distribution.recorded` payload (the same keys and value
+    formats), plus who recorded it and whose entitlement it counts against."""
+    items = (
+        select(
+            func.coalesce(
+                func.json_agg(
+                    func.json_build_object(
+                        "item_code",
+                        DistributionLine.item_code,
+                        "quantity",
+                        cast(func.trim_scale(DistributionLine.quantity), TEXT),
+                    )
+                ),
+                literal_column("'[]'::json"),
+            )
+        )
+        .where(DistributionLine.distribution_id == Distribution.id)
+        .scalar_subquery()
+    )
+    d = Distribution
+    row = func.json_build_object(
+        "distribution_id", d.id,
+        "disaster_id", d.disaster_id,
+        "person_id", d.person_id,
+        "nik", d.nik,
+        "full_name", d.full_name,
+        "region_code", d.region_code,
+        "distributed_at", d.distributed_at,
+        "items", items,
+        "victim_id", d.victim_id,
+        "household_id", d.household_id,
+        "site_id", d.site_id,
+        "warehouse_id", d.warehouse_id,
+        "source", d.source,
+        "override_reason", d.override_reason,
+        "recorded_by", d.recorded_by,
+        "entitlement_group", d.entitlement_group,
+    )  # fmt: skip
+    return row
+
+
+def distributions(region: str | None, *, exact: bool) -> Select[str]:
+    """Every distribution of the partition, as JSON text."""
+    return select(cast(_as_json(), TEXT)).where(in_partition(Distribution.region_code, region, exact=exact))
+
+
+async def of_recipients(
+    session: AsyncSession, disaster_ids: list[uuid.UUID], person_ids: list[uuid.UUID], niks: list[str]
+) -> str:
+    """The distributions of these disasters to any of these registry ids or NIKs, as a JSON list."""
+    d = Distribution
+    query = select(func.coalesce(func.json_agg(_as_json()), literal_column("'[]'::json"))).where(
+        d.disaster_id.in_(disaster_ids),
+        or_(d.person_id.in_(person_ids), d.nik.in_(niks)),
+    )
+    return str(await session.scalar(select(cast(query.scalar_subquery(), TEXT))))

@@ -1,0 +1,28 @@
+"""Records of this service streamed for the worker's full reconciliation (service-only)."""
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.disaster.exports import repository
+from services.disaster.exports.schemas import RecipientsQuery
+from shared import ndjson
+from shared.auth import Principal
+
+
+def check(principal: Principal) -> None:
+    principal.require_exactly("service")
+
+
+def distributions(
+    sessionmaker: async_sessionmaker[AsyncSession], region: str | None, *, exact: bool
+) -> AsyncIterator[str]:
+    return ndjson.stream(sessionmaker, repository.distributions(region, exact=exact))
+
+
+async def of_recipients(session: AsyncSession, principal: Principal, asked: RecipientsQuery) -> str:
+    """JSON text: a list of distributions, each as in the export."""
+    check(principal)
+    if not asked.person_ids and not asked.niks:
+        return "[]"
+    return await repository.of_recipients(session, asked.disaster_ids, asked.person_ids, asked.niks)

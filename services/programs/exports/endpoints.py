@@ -1,0 +1,32 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.programs.exports import service
+from shared.auth import CurrentPrincipal
+from shared.errors import Problem
+from shared.ndjson import MEDIA_TYPE
+from shared.types import RegionCode
+
+router = APIRouter(tags=["institutions"])
+
+RegionQuery = Annotated[RegionCode | None, Query(description="Region code prefix (the partition)")]
+ExactQuery = Annotated[bool, Query(description="Only records of exactly this region, not those under it")]
+
+
+@router.get(
+    "/admissions/export",
+    response_class=StreamingResponse,
+    summary="Every admission of a region, streamed (worker only)",
+    description="NDJSON, one admission a line (open and discharged), by the institution's region; for the "
+    "full reconciliation.",
+    responses={200: {"content": {MEDIA_TYPE: {}}}, 403: {"model": Problem}},
+)
+async def export_admissions(
+    request: Request, principal: CurrentPrincipal, region: RegionQuery = None, exact: ExactQuery = False
+) -> StreamingResponse:
+    service.check(principal)
+    return StreamingResponse(
+        service.admissions(request.app.state.sessionmaker, region, exact=exact), media_type=MEDIA_TYPE
+    )

@@ -1,0 +1,32 @@
+"""Streamed exports for the worker's full reconciliation: one query, read through a server-side cursor
+and sent as NDJSON while it runs, so that a million rows never sit in memory on either side.
+
+The query selects one column, each row's JSON text, built by PostgreSQL (json_build_object): Python
+only joins lines."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import ColumnElement, Executable, or_, true
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+MEDIA_TYPE = "application/x-ndjson"
+# Rows fetched from the cursor at a time (and sent as one chunk).
+FETCH = 2000
+
+
+def in_partition(column: Any, region: str | None, *, exact: bool) -> ColumnElement[bool]:
+    """Rows of a region partition: the region and everything under it, or (`exact`) the region only
+    (records kept at province level belong to no regency's partition)."""
+    if region is None:
+        return true()
+    if exact:
+        return column == region  # type: ignore[no-any-return]
+    return or_(column == region, column.startswith(region + ".", autoescape=True))
+
+
+async def stream(sessionmaker: async_sessionmaker[AsyncSession], statement: Executable) -> AsyncIterator[str]:
+    async with sessionmaker() as session, session.begin():
+        result = await session.stream(statement.execution_options(yield_per=FETCH))
+        async for rows in result.partitions(FETCH):
+            yield "".join(row[0] + "\n" for row in rows)
