@@ -108,6 +108,27 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    """`kessos seed --demo`: the demo data set, through the services' APIs (run `kessos migrate` first)."""
+    from services import demo
+
+    if not args.demo:
+        print("say which data set: --demo", file=sys.stderr)
+        return 2
+    try:
+        seeded = asyncio.run(demo.seed(_settings()))
+    except demo.AlreadySeeded as exc:
+        print(f"{exc}; nothing added")
+        return 0
+    except demo.PartlySeeded as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print("demo data set written:")
+    for line in demo.summary(seeded):
+        print(f"  {line}")
+    return 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -203,6 +224,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             embedded.append(valkey)
         _settings().resolved_jwt_secret()  # create it once, before four processes race for it
         cmd_migrate(args)
+        if args.demo:  # before the services start: the seed runs them in-process for itself
+            cmd_seed(args)
         exe = [sys.executable, "-m", "services.cli"]
         for name, port in SERVICES.items():
             children.append(subprocess.Popen([*exe, "serve", name, "--port", str(port)]))
@@ -239,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("dev", help="run the whole system in the foreground (embedded servers by default)")
+    p.add_argument("--demo", action="store_true", help="write the demo data set first (`kessos seed --demo`)")
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("serve", help="run one service")
@@ -272,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("reconcile", help="re-check every record in full (all regions or one prefix)")
     p.add_argument("--region", default=None, help="region code prefix, e.g. 63 or 63.71 (default: all)")
     p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser("seed", help="write a demo data set through the services' APIs (idempotent)")
+    p.add_argument("--demo", action="store_true", help="two provinces, families, panti, a flood, findings")
+    p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser(
         "events", help="operate the outbox: list dead events, replay them; write the event catalogue"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal, Principal
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, Problem
 from shared.pagination import CursorQuery, LimitQuery, Page, after_time_and_uuid, encode_cursor
 
 FindingStatus = Literal["open", "closed", "resolved"]
@@ -338,6 +338,10 @@ def findings_router(
     @router.post(
         "/findings/{finding_id}/resolve",
         response_model=FindingRead,
+        responses={
+            404: {"model": Problem, "description": "No such finding, or its record is not in your regions"},
+            409: {"model": Problem, "description": "The finding is not open (closed or already resolved)"},
+        },
         summary="Settle an open finding, with the reason",
         description="An officer over the record's region settles the finding: it stays `resolved` (who "
         "and why kept in `detail.resolved_by` and `detail.resolution`) whatever reconciliation later "

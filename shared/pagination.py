@@ -1,4 +1,5 @@
-"""Keyset (cursor) pagination: `?limit=&cursor=` answering `{"items": [...], "next_cursor": ...}`."""
+"""Keyset (cursor) pagination: `?limit=&cursor=` answering `{"items": [...], "next_cursor": ...}`, with
+`total` on the lists that count (counting stops at TOTAL_CAP, so it stays cheap on any filter)."""
 
 import base64
 import json
@@ -7,7 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Invalid
 
@@ -17,9 +20,30 @@ LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size (1–500)
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page.")]
 
 
+# A count of up to this many rows costs a few milliseconds on an index; past it, "more than 10,000" is
+# all a screen needs, and an exact count of a million people would cost a scan per page.
+TOTAL_CAP = 10_000
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+    total: int | None = Field(
+        default=None,
+        description=f"How many records match the filters (all pages), counted up to {TOTAL_CAP:,}; "
+        "null on lists that do not count",
+    )
+    total_is_lower_bound: bool = Field(
+        default=False,
+        description=f'true: more than `total` match (counting stops at {TOTAL_CAP:,}); show "10,000+"',
+    )
+
+
+async def capped_total(session: AsyncSession, query: Select[Any]) -> tuple[int, bool]:
+    """(total, is_lower_bound) of the rows `query` selects, counting at most TOTAL_CAP + 1 of them."""
+    bounded = query.order_by(None).limit(TOTAL_CAP + 1).subquery()
+    counted = await session.scalar(select(func.count()).select_from(bounded)) or 0
+    return min(counted, TOTAL_CAP), counted > TOTAL_CAP
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -54,6 +54,16 @@ class KessosSettings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     # The office's time zone: dates (admitted on, died on, ...) are its dates. WITA for Kalimantan.
     timezone: str = "Asia/Makassar"
+    # Attachments (photos, signatures, scans): files on the local disk under `attachments_dir`
+    # (default: <data_dir>/attachments), or in an S3-compatible bucket (MinIO, ...) when
+    # KESSOS_S3_BUCKET is set. One file may not be larger than `attachment_max_bytes`.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_dir: Path | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # none: AWS itself
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "us-east-1"
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> "KessosSettings":

@@ -1,5 +1,7 @@
 """Every operation of each service's OpenAPI document, fuzzed by Schemathesis in-process (ASGI) with an
-admin's token: data that fits the schema and data that does not. Whatever it sends, a service never
+admin's token and with a scoped one (a regency officer of Kota Banjarmasin, whose answers go through
+the scope checks: 403s, 404s for other regions, filtered lists): data that fits the schema and data
+that does not. Whatever it sends, a service never
 answers 5xx, its answers conform to its own schema (status, content type, headers, body), and a 4xx is
 problem+json.
 
@@ -34,6 +36,15 @@ SERVICES = ("registry", "programs", "disaster")
 # Examples per operation, fitting the schema and not: about 140 operations in all.
 EXAMPLES = 5
 ADMIN = auth("admin", pii=True, sub="fuzz-admin")
+# The scoped run walks other code paths (refusals, scope filters) more than other data: fewer examples.
+SCOPED_EXAMPLES = 3
+TOKENS = {
+    "admin": (ADMIN, EXAMPLES),
+    "regency_officer": (
+        auth("regency_officer", regions=["63.71"], pii=True, sub="fuzz-kota"),
+        SCOPED_EXAMPLES,
+    ),
+}
 
 
 def problem_json_on_4xx(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -70,8 +81,8 @@ def api(request: pytest.FixtureRequest, settings: KessosSettings) -> Iterator[An
     asgi.shutdown_lifespans()
 
 
-def fuzz(operation: Any) -> list[str]:
-    """The distinct failures of one operation over its examples."""
+def fuzz(operation: Any, token: dict[str, str], examples: int) -> list[str]:
+    """The distinct failures of one operation over its examples, sent with `token`."""
     failures: dict[str, str] = {}
     strategy = st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
@@ -79,7 +90,7 @@ def fuzz(operation: Any) -> list[str]:
 
     @given(case=strategy)
     @hypothesis_settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -87,7 +98,7 @@ def fuzz(operation: Any) -> list[str]:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        case.headers = {**(case.headers or {}), **ADMIN}  # always a valid token, whatever was generated
+        case.headers = {**(case.headers or {}), **token}  # always a valid token, whatever was generated
         response = case.call()
         try:
             case.validate_response(response, checks=CHECKS)
@@ -101,8 +112,10 @@ def fuzz(operation: Any) -> list[str]:
     return list(failures.values())
 
 
-def test_no_operation_fails_under_fuzzing(api: Any) -> None:
+@pytest.mark.parametrize("who", TOKENS)
+def test_no_operation_fails_under_fuzzing(api: Any, who: str) -> None:
+    token, examples = TOKENS[who]
     failures: list[str] = []
     for result in api.get_all_operations():
-        failures += fuzz(result.ok())
+        failures += fuzz(result.ok(), token, examples)
     assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures)

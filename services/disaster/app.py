@@ -3,6 +3,8 @@ distribution (online and in offline batches), progress reports and situation rep
 
 from fastapi import FastAPI
 
+from services.disaster.attachments.endpoints import router as attachments_router
+from services.disaster.changes.endpoints import router as changes_router
 from services.disaster.db import SERVICE, Finding, OutboxEvent
 from services.disaster.disasters.endpoints import router as disasters_router
 from services.disaster.distributions.endpoints import router as distributions_router
@@ -10,6 +12,7 @@ from services.disaster.entitlements.endpoints import router as entitlements_rout
 from services.disaster.exports.endpoints import router as exports_router
 from services.disaster.findings import service as findings_service
 from services.disaster.merges.endpoints import router as person_merges_router
+from services.disaster.privacy.endpoints import router as privacy_router
 from services.disaster.reports.endpoints import router as reports_router
 from services.disaster.sites.endpoints import router as sites_router
 from services.disaster.sync.endpoints import router as sync_router
@@ -36,9 +39,12 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             entitlements_router,
             distributions_router,
             sync_router,
+            changes_router,
             reports_router,
             findings_router(Finding, findings_service.subject_scope, findings_service.subjects_scope),
             person_merges_router,
+            privacy_router,
+            attachments_router,
         ],
         outbox_model=OutboxEvent,
         finding_model=Finding,
@@ -56,12 +62,18 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "entitlements", "description": "How much of an item a household or person may receive"},
             {"name": "distributions", "description": "Aid handed out in the field"},
             {"name": "offline sync", "description": "Batches recorded offline, each record with its own id"},
+            {"name": "sync", "description": "Delta feed: what changed since a phone's last sync"},
             {
                 "name": "reports",
                 "description": "Victims against the year's target; situation reports; HXL CSV",
             },
             {"name": "person merges", "description": "Registry merges carried here (worker only)"},
+            {"name": "privacy", "description": "Access log and subject-access export (UU 27/2022)"},
             {"name": "findings", "description": "What reconciliation found about disaster records"},
+            {
+                "name": "attachments",
+                "description": "Photos, signatures and scans attached to distributions and victims",
+            },
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )

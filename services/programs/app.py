@@ -4,6 +4,8 @@ registry and disaster events those need."""
 
 from fastapi import FastAPI
 
+from services.programs.attachments.endpoints import router as attachments_router
+from services.programs.changes.endpoints import router as changes_router
 from services.programs.db import SERVICE, Finding, OutboxEvent
 from services.programs.exports.endpoints import router as exports_router
 from services.programs.feeds.endpoints import router as feeds_router
@@ -12,6 +14,7 @@ from services.programs.indicators.endpoints import router as indicators_router
 from services.programs.institutions import service as institutions_service
 from services.programs.institutions.endpoints import router as institutions_router
 from services.programs.merges.endpoints import router as person_merges_router
+from services.programs.privacy.endpoints import router as privacy_router
 from services.programs.programs.endpoints import router as programs_router
 from services.programs.reference.endpoints import router as reference_router
 from services.programs.reports.endpoints import router as reports_router
@@ -37,8 +40,11 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             reference_router,
             feeds_router,
             targeting_router,
+            changes_router,
             findings_router(Finding, institutions_service.subject_scope, institutions_service.subjects_scope),
             person_merges_router,
+            privacy_router,
+            attachments_router,
         ],
         outbox_model=OutboxEvent,
         finding_model=Finding,
@@ -54,8 +60,11 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "reference", "description": "SPM services, basic needs and configurable figures"},
             {"name": "targeting", "description": "Eligibility rules, candidate lists, decisions, fairness"},
             {"name": "feeds", "description": "Registry and disaster events, forwarded by the worker"},
+            {"name": "sync", "description": "Delta feed: what changed since a phone's last sync"},
             {"name": "person merges", "description": "Registry merges carried here (worker only)"},
+            {"name": "privacy", "description": "Access log and subject-access export (UU 27/2022)"},
             {"name": "findings", "description": "What reconciliation found about programs records"},
+            {"name": "attachments", "description": "Photos, signed letters and scans attached to admissions"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.registry.assessments.endpoints import router as assessments_router
+from services.registry.changes.endpoints import router as changes_router
 from services.registry.db import SERVICE, Finding, OutboxEvent
 from services.registry.dci.endpoints import router as dci_router
 from services.registry.duplicates.endpoints import router as duplicates_router
@@ -50,6 +51,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             imports_router,
             duplicates_router,
             targeting_router,
+            changes_router,
             findings_router(Finding, people_service.subject_scope, people_service.subjects_scope),
         ],
         outbox_model=OutboxEvent,
@@ -69,6 +71,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             {"name": "targeting", "description": "People attributes for program targeting (service only)"},
             {"name": "dci", "description": "DCI Social Registry search (spdci social_api v1.0.0)"},
             {"name": "findings", "description": "What reconciliation found about registry records"},
+            {"name": "sync", "description": "Delta feed: what changed since a phone's last sync"},
             {"name": "operations", "description": "Health, readiness, metrics"},
         ],
     )

@@ -1,6 +1,7 @@
 """Every table of the registry's schema, for Alembic."""
 
 from services.registry.assessments.models import PpksAssessment
+from services.registry.changes.models import ChangeLogEntry
 from services.registry.db import Base, Finding, OutboxEvent
 from services.registry.duplicates.models import (
     DuplicatePair,
@@ -23,6 +24,7 @@ __all__ = [
     "AccessLogEntry",
     "Base",
     "Change",
+    "ChangeLogEntry",
     "DuplicatePair",
     "DuplicateScan",
     "Finding",

@@ -57,7 +57,8 @@ async def on_distribution_recorded(services: Services, event: EventEnvelope) -> 
 
 async def on_person_changed(services: Services, event: EventEnvelope) -> None:
     # Only a change of life status or identity can change what other services' records mean.
-    if set(event.payload.get("changed", [])) & {"status", "died_on", "merged_into"}:
+    # (A NIK given or corrected can join aid recorded by NIK to the person's: double receipt.)
+    if set(event.payload.get("changed", [])) & {"status", "died_on", "merged_into", "nik"}:
         await recipients.recheck_person(services, event.payload["person_id"])
 
 

@@ -3,6 +3,7 @@ into the programs schema. Service-only, idempotent, and an older event never win
 
 import asyncio
 import uuid
+from datetime import datetime
 
 import httpx
 import pytest
@@ -67,7 +68,9 @@ async def test_an_older_event_never_overwrites_a_newer_one(programs: httpx.Async
     )
     assert response.status_code == 200
     assert response.json()["applied"] is False
-    assert response.json()["event_occurred_at"].startswith("2026-11-01T08:01:00")
+    # The instant of the newer event (08:01 UTC), shown on the office's clock (WITA).
+    assert response.json()["event_occurred_at"] == "2026-11-01T16:01:00+08:00"
+    assert datetime.fromisoformat(response.json()["event_occurred_at"]) == datetime.fromisoformat(moment(60))
     row = await projected(engine, str(assessment_id))
     assert row["status"] == "resolved_independent" and str(row["resolved_on"]) == "2026-06-30"
 

@@ -11,12 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
+from services.worker import handlers
 from services.worker.clients import Services
 from services.worker.reconciliation import double_receipt
 from services.worker.reconciliation.double_receipt import DisasterTerms, Entitlement
 from services.worker.reconciliation.people import RegistryPerson
 from tests.disaster.scenes import PROVINCE, STARTED, TAGANA, TAGANA_BANJAR, declare, warehouse
-from tests.worker.reconcile_support import ADMIN, SERVICE, event, merge, person, resolve, services, statuses
+from tests.worker.reconcile_support import (
+    ADMIN,
+    SERVICE,
+    change_person,
+    event,
+    merge,
+    person,
+    resolve,
+    services,
+    statuses,
+)
 
 pytestmark = pytest.mark.usefixtures("clean")
 __all__ = ["services"]  # the fixture
@@ -228,3 +239,25 @@ async def test_the_query_for_a_recipients_aid_is_for_the_worker_only(disaster: h
     none = await disaster.post(path, json={"disaster_ids": [], "niks": []}, headers=SERVICE)
     assert none.status_code == 422 and none.json()["errors"][0]["field"] == "disaster_ids"
     assert (await disaster.post(path, json=body, headers=SERVICE)).json() == []
+
+
+async def test_a_nik_corrected_in_the_registry_joins_the_aid_recorded_under_it(
+    registry: httpx.AsyncClient,
+    disaster: httpx.AsyncClient,
+    services: Services,
+    flood: dict[str, Any],
+    gudangs: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    siti = await person(registry)
+    kota, banjar = gudangs
+    written = "6371014506859001"  # the NIK on her card, mistyped in the registry
+    first = await _give(disaster, flood, kota, 2, person_id=siti["id"])
+    second = await _give(disaster, flood, banjar, 2, nik=written)
+    await _check(services, first, second)
+    assert await statuses(disaster, RULE) == {}
+    await change_person(registry, siti["id"], nik=written)
+    # What the worker does on the registry's person.updated (changed: nik).
+    await handlers.on_person_changed(
+        services, event("person.updated", {"person_id": siti["id"], "changed": ["nik"]}, source="registry")
+    )
+    assert await statuses(disaster, RULE) == {first["id"]: "open", second["id"]: "open"}

@@ -1,10 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 DisasterKind = Literal[
     "banjir", "kebakaran", "tanah_longsor", "cuaca_ekstrem", "karhutla", "konflik_sosial", "other"
@@ -74,5 +74,5 @@ class DisasterRead(BaseModel):
     status: DisasterStatus
     closed_on: date | None
     impact: Impact
-    created_at: datetime
-    updated_at: datetime
+    created_at: OfficeTime
+    updated_at: OfficeTime

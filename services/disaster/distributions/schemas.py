@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, field
 
 from services.disaster.common import Nik, plain_decimal, utc
 from services.disaster.warehouses.schemas import ItemCode
-from shared.types import Quantity
+from shared.types import OfficeTime, Quantity
 
 
 class DistributionItem(BaseModel):
@@ -33,7 +33,7 @@ class DistributionCreate(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
     ) = None
     items: list[DistributionItem] = Field(min_length=1, max_length=50)
-    distributed_at: datetime | None = Field(
+    distributed_at: OfficeTime | None = Field(
         default=None, description="When it was handed over (phones send later); defaults to now"
     )
     override_reason: (
@@ -67,7 +67,7 @@ class DistributionSyncRecord(DistributionCreate):
     """A distribution recorded offline: its id is chosen by the phone and becomes the record's id."""
 
     id: uuid.UUID
-    distributed_at: datetime = Field(description="When it was handed over, with a time zone")
+    distributed_at: OfficeTime = Field(description="When it was handed over, with a time zone")
 
 
 class DistributionLineRead(BaseModel):
@@ -90,5 +90,5 @@ class DistributionRead(BaseModel):
     override_reason: str | None
     recorded_by: str
     source: Literal["api", "sync"]
-    distributed_at: datetime
-    created_at: datetime
+    distributed_at: OfficeTime
+    created_at: OfficeTime

@@ -35,6 +35,7 @@ from services.disaster.distributions.schemas import (
     DistributionSyncRecord,
 )
 from services.disaster.entitlements import service as entitlements
+from services.disaster.privacy import log as access_log
 from services.disaster.sites import service as sites
 from services.disaster.sites.exceptions import SiteClosed
 from services.disaster.victims import service as victims
@@ -543,6 +544,9 @@ async def read(session: AsyncSession, principal: Principal, distribution_id: uui
     if distribution is None:
         raise NotFound(f"no distribution {distribution_id} in your regions")
     lines = await repository.lines_of(session, [distribution.id])
+    access_log.unmasked(
+        session, principal, [("distribution", distribution.id, distribution.person_id)], "read"
+    )
     return to_read(distribution, lines[distribution.id], principal)
 
 
@@ -570,6 +574,7 @@ async def list_(
     )
     page = rows[:limit]
     lines = await repository.lines_of(session, [d.id for d in page])
+    access_log.unmasked(session, principal, [("distribution", d.id, d.person_id) for d in page], "search")
     return Page(
         items=[to_read(d, lines[d.id], principal) for d in page],
         next_cursor=encode_cursor([page[-1].id]) if len(rows) > limit else None,

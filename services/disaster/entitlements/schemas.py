@@ -1,11 +1,10 @@
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer
 
-from shared.types import Quantity
+from shared.types import OfficeTime, Quantity
 
 RuleKind = Literal["per_household_per_disaster", "per_person_per_week", "unlimited"]
 
@@ -27,4 +26,4 @@ class EntitlementRead(BaseModel):
     source: Literal["disaster", "default"] = Field(description="The disaster's own rule, or the default")
     disaster_id: uuid.UUID | None
     updated_by: str
-    updated_at: datetime
+    updated_at: OfficeTime

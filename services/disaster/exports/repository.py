@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disaster.distributions.models import Distribution, DistributionLine
-from shared.ndjson import in_partition
+from shared.ndjson import in_partition, in_shard
 
 
 def _as_json() -> Any:
@@ -51,9 +51,11 @@ def _as_json() -> Any:
     return row
 
 
-def distributions(region: str | None, *, exact: bool) -> Select[str]:
-    """Every distribution of the partition, as JSON text."""
-    return select(cast(_as_json(), TEXT)).where(in_partition(Distribution.region_code, region, exact=exact))
+def distributions(region: str | None, *, exact: bool, shard: int = 0, shards: int = 1) -> Select[str]:
+    """Every distribution of the partition (and shard), as JSON text."""
+    return select(cast(_as_json(), TEXT)).where(
+        in_partition(Distribution.region_code, region, exact=exact), in_shard(Distribution.id, shard, shards)
+    )
 
 
 async def of_recipients(

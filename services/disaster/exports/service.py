@@ -15,9 +15,17 @@ def check(principal: Principal) -> None:
 
 
 def distributions(
-    sessionmaker: async_sessionmaker[AsyncSession], region: str | None, *, exact: bool
+    sessionmaker: async_sessionmaker[AsyncSession],
+    region: str | None,
+    *,
+    exact: bool,
+    shard: int,
+    shards: int,
 ) -> AsyncIterator[str]:
-    return ndjson.stream(sessionmaker, repository.distributions(region, exact=exact))
+    ndjson.check_shard(shard, shards)
+    return ndjson.stream(
+        sessionmaker, repository.distributions(region, exact=exact, shard=shard, shards=shards)
+    )
 
 
 async def of_recipients(session: AsyncSession, principal: Principal, asked: RecipientsQuery) -> str:

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, PlainSerializer
 
 from services.disaster.disasters.schemas import DisasterRead, Impact
 from services.disaster.sites.schemas import SiteRead
+from shared.types import OfficeTime
 
 
 class TargetSet(BaseModel):
@@ -17,7 +18,7 @@ class TargetRead(BaseModel):
     region_code: str
     target: int
     updated_by: str
-    updated_at: datetime
+    updated_at: OfficeTime
 
 
 class ConditionCounts(BaseModel):
@@ -51,7 +52,7 @@ class AreaProgress(BaseModel):
 class VictimReport(BaseModel):
     year: int
     region_code: str
-    as_of: datetime
+    as_of: OfficeTime
     victims: int = Field(description="Victims registered in the year (office calendar), in the region")
     by_condition: ConditionCounts
     handled: Handled
@@ -83,7 +84,7 @@ class Registered(BaseModel):
 
 class Sitrep(BaseModel):
     disaster: DisasterRead
-    as_of: datetime
+    as_of: OfficeTime
     day: int = Field(description="Day of the disaster, the first being 1 (office calendar)")
     reported_impact: Impact = Field(description="The office's figures in BNPB's classes")
     registered: Registered = Field(description="Victims registered by name, in your regions")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.disaster.sites.models import EvacuationSite, SiteStay
 from services.disaster.victims.models import Victim
 from shared.auth import Principal
+from shared.pagination import capped_total
 
 HEADCOUNT_FIELDS = (
     "total",
@@ -45,6 +46,17 @@ async def get_many(
     return {s.id: s for s in rows}
 
 
+def filtered(
+    principal: Principal, *, disaster_id: uuid.UUID | None, status: str | None
+) -> Select[EvacuationSite]:
+    query = readable_by(principal)
+    if disaster_id:
+        query = query.where(EvacuationSite.disaster_id == disaster_id)
+    if status:
+        query = query.where(EvacuationSite.status == status)
+    return query
+
+
 async def list_(
     session: AsyncSession,
     principal: Principal,
@@ -54,14 +66,16 @@ async def list_(
     after: uuid.UUID | None,
     limit: int,
 ) -> Sequence[EvacuationSite]:
-    query = readable_by(principal)
-    if disaster_id:
-        query = query.where(EvacuationSite.disaster_id == disaster_id)
-    if status:
-        query = query.where(EvacuationSite.status == status)
+    query = filtered(principal, disaster_id=disaster_id, status=status)
     if after:
         query = query.where(EvacuationSite.id > after)
     return (await session.scalars(query.order_by(EvacuationSite.id).limit(limit))).all()
+
+
+async def count(
+    session: AsyncSession, principal: Principal, *, disaster_id: uuid.UUID | None, status: str | None
+) -> tuple[int, bool]:
+    return await capped_total(session, filtered(principal, disaster_id=disaster_id, status=status))
 
 
 def _years_before(day: date, years: int) -> date:

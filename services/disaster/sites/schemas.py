@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, field_validator
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Area = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=1, examples=[350])]
@@ -85,13 +85,13 @@ class SiteRead(BaseModel):
         description="Sphere/BNPB minimums not met: over capacity, more than 20 people per toilet, "
         "less than 15 L of water per person per day"
     )
-    created_at: datetime
-    closed_at: datetime | None
+    created_at: OfficeTime
+    closed_at: OfficeTime | None
 
 
 class StayCreate(BaseModel):
     victim_id: uuid.UUID
-    at: datetime | None = Field(default=None, description="When it happened in the field; now if absent")
+    at: OfficeTime | None = Field(default=None, description="When it happened in the field; now if absent")
 
     _aware_at = field_validator("at")(_aware)
 
@@ -100,7 +100,7 @@ class StayRead(BaseModel):
     id: uuid.UUID
     site_id: uuid.UUID
     victim_id: uuid.UUID
-    checked_in_at: datetime
+    checked_in_at: OfficeTime
     checked_in_by: str
-    checked_out_at: datetime | None
+    checked_out_at: OfficeTime | None
     checked_out_by: str | None

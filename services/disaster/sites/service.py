@@ -179,9 +179,12 @@ async def list_(
         session, principal, disaster_id=disaster_id, status=status, after=after_id(cursor), limit=limit + 1
     )
     page = rows[:limit]
+    total, more_than = await repository.count(session, principal, disaster_id=disaster_id, status=status)
     return Page(
         items=await summaries(session, page),
         next_cursor=encode_cursor([page[-1].id]) if len(rows) > limit else None,
+        total=total,
+        total_is_lower_bound=more_than,
     )
 
 

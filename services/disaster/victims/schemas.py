@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.disaster.common import KkNumber, Nik, utc
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 Condition = Literal["meninggal", "hilang", "luka", "mengungsi", "terdampak"]
 FoundCondition = Literal["meninggal", "luka", "mengungsi", "terdampak"]
@@ -36,7 +36,7 @@ class VictimCreate(BaseModel):
     disability: bool = False
     region_code: RegionCode = Field(description="Where the victim was hit: the home village or district")
     person_id: uuid.UUID | None = Field(default=None, description="The registry person, when known")
-    registered_at: datetime | None = Field(
+    registered_at: OfficeTime | None = Field(
         default=None, description="When registered in the field; now if absent"
     )
 
@@ -45,7 +45,7 @@ class VictimCreate(BaseModel):
 
 class VictimSyncRecord(VictimCreate):
     id: uuid.UUID = Field(description="The client-generated id: the victim's id from now on")
-    registered_at: datetime = Field(description="When it was registered in the field")
+    registered_at: OfficeTime = Field(description="When it was registered in the field")
 
 
 class VictimUpdate(BaseModel):
@@ -79,7 +79,7 @@ class MatchCandidate(BaseModel):
 class MatchReviewRead(BaseModel):
     decision: Literal["confirmed", "rejected"]
     by: str
-    at: datetime
+    at: OfficeTime
     reason: str
 
 
@@ -111,9 +111,9 @@ class VictimRead(BaseModel):
     found_on: date | None
     found_place: str | None
     site_id: uuid.UUID | None = Field(description="The evacuation site the victim is checked in at, if any")
-    registered_at: datetime
+    registered_at: OfficeTime
     recorded_by: str
-    updated_at: datetime
+    updated_at: OfficeTime
 
 
 MatchStatus = Literal["matched", "possible", "no_match"]

@@ -23,6 +23,7 @@ from services.disaster.db import OutboxEvent, envelope, publish_many
 from services.disaster.disasters import service as disasters
 from services.disaster.disasters.exceptions import DisasterClosed
 from services.disaster.disasters.models import Disaster
+from services.disaster.privacy import log as access_log
 from services.disaster.victims import repository
 from services.disaster.victims.exceptions import (
     ConditionChange,
@@ -318,6 +319,7 @@ async def get_row_or_raise(
 async def read(session: AsyncSession, principal: Principal, victim_id: uuid.UUID) -> VictimRead:
     principal.require(*READERS)
     victim, site_id = await get_row_or_raise(session, principal, victim_id)
+    access_log.unmasked(session, principal, [("victim", victim.id, victim.person_id)], "read")
     return to_read(victim, site_id, principal)
 
 
@@ -326,6 +328,7 @@ async def read_with_etag(
 ) -> tuple[VictimRead, str]:
     principal.require(*READERS)
     victim, site_id = await get_row_or_raise(session, principal, victim_id)
+    access_log.unmasked(session, principal, [("victim", victim.id, victim.person_id)], "read")
     return to_read(victim, site_id, principal), etag(victim.id, victim.version)
 
 
@@ -359,6 +362,7 @@ async def list_(
         limit=limit + 1,
     )
     page = rows[:limit]
+    access_log.unmasked(session, principal, [("victim", v.id, v.person_id) for v, _ in page], "search")
     return Page(
         items=[to_read(v, s, principal) for v, s in page],
         next_cursor=encode_cursor([page[-1][0].id]) if len(rows) > limit else None,

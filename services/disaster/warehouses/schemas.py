@@ -1,11 +1,10 @@
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
 
-from shared.types import Quantity, RegionCode
+from shared.types import OfficeTime, Quantity, RegionCode
 
 ItemCode = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$", examples=["beras"])]
 WarehouseKind = Literal["gudang", "lumbung_sosial"]
@@ -45,7 +44,7 @@ class WarehouseRead(BaseModel):
     name: str
     kind: WarehouseKind
     region_code: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class ReceiptCreate(BaseModel):
@@ -123,4 +122,4 @@ class LedgerEntry(BaseModel):
     counterpart_warehouse_id: uuid.UUID | None
     note: str | None
     recorded_by: str
-    recorded_at: datetime
+    recorded_at: OfficeTime

@@ -13,6 +13,8 @@ router = APIRouter(tags=["institutions"])
 
 RegionQuery = Annotated[RegionCode | None, Query(description="Region code prefix (the partition)")]
 ExactQuery = Annotated[bool, Query(description="Only records of exactly this region, not those under it")]
+ShardQuery = Annotated[int, Query(ge=0, description="Which of `shards` equal id ranges (0 first)")]
+ShardsQuery = Annotated[int, Query(ge=1, le=256, description="Split the partition into so many id ranges")]
 
 
 @router.get(
@@ -24,9 +26,15 @@ ExactQuery = Annotated[bool, Query(description="Only records of exactly this reg
     responses={200: {"content": {MEDIA_TYPE: {}}}, 403: {"model": Problem}},
 )
 async def export_admissions(
-    request: Request, principal: CurrentPrincipal, region: RegionQuery = None, exact: ExactQuery = False
+    request: Request,
+    principal: CurrentPrincipal,
+    region: RegionQuery = None,
+    exact: ExactQuery = False,
+    shard: ShardQuery = 0,
+    shards: ShardsQuery = 1,
 ) -> StreamingResponse:
     service.check(principal)
     return StreamingResponse(
-        service.admissions(request.app.state.sessionmaker, region, exact=exact), media_type=MEDIA_TYPE
+        service.admissions(request.app.state.sessionmaker, region, exact=exact, shard=shard, shards=shards),
+        media_type=MEDIA_TYPE,
     )

@@ -2,10 +2,10 @@ from sqlalchemy import Select, cast, func, select
 from sqlalchemy.dialects.postgresql import TEXT
 
 from services.programs.institutions.models import Admission
-from shared.ndjson import in_partition
+from shared.ndjson import in_partition, in_shard
 
 
-def admissions(region: str | None, *, exact: bool) -> Select[str]:
+def admissions(region: str | None, *, exact: bool, shard: int = 0, shards: int = 1) -> Select[str]:
     """Every admission of the partition (by the institution's region), open or discharged."""
     a = Admission
     row = func.json_build_object(
@@ -17,4 +17,6 @@ def admissions(region: str | None, *, exact: bool) -> Select[str]:
         "discharged_on", a.discharged_on,
         "region_code", a.region_code,
     )  # fmt: skip
-    return select(cast(row, TEXT)).where(in_partition(a.region_code, region, exact=exact))
+    return select(cast(row, TEXT)).where(
+        in_partition(a.region_code, region, exact=exact), in_shard(a.id, shard, shards)
+    )

@@ -14,6 +14,12 @@ def check(principal: Principal) -> None:
 
 
 def admissions(
-    sessionmaker: async_sessionmaker[AsyncSession], region: str | None, *, exact: bool
+    sessionmaker: async_sessionmaker[AsyncSession],
+    region: str | None,
+    *,
+    exact: bool,
+    shard: int,
+    shards: int,
 ) -> AsyncIterator[str]:
-    return ndjson.stream(sessionmaker, repository.admissions(region, exact=exact))
+    ndjson.check_shard(shard, shards)
+    return ndjson.stream(sessionmaker, repository.admissions(region, exact=exact, shard=shard, shards=shards))

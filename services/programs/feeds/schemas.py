@@ -2,12 +2,12 @@
 event occurred, which orders updates (an older event never overwrites a newer one)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 PpksType = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|2[0-6])$", examples=["08"])]
 PsksType = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])$", examples=["01"])]
@@ -63,4 +63,4 @@ class DistributionFeed(_Feed):
 class FeedResult(BaseModel):
     id: uuid.UUID
     applied: bool = Field(description="false: the projection already held a newer (or the same) event")
-    event_occurred_at: datetime = Field(description="The time of the event the projection now reflects")
+    event_occurred_at: OfficeTime = Field(description="The time of the event the projection now reflects")

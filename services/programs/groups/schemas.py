@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 PositiveMoney = Annotated[
     Decimal,
@@ -39,7 +39,7 @@ class KubeRead(BaseModel):
     status: Literal["active", "dissolved"]
     dissolved_on: date | None
     household_ids: list[uuid.UUID] = Field(description="Current members")
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class MemberJoin(BaseModel):
@@ -71,7 +71,7 @@ class KubeAidRead(BaseModel):
     description: str | None
     used: Money = Field(description="Reported as used so far")
     remaining: Money
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class AidUseCreate(BaseModel):
@@ -93,7 +93,7 @@ class AidUseRead(BaseModel):
     purpose: str
     evidence: str | None
     recorded_by: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class WrseAidCreate(BaseModel):
@@ -121,4 +121,4 @@ class WrseAidRead(BaseModel):
     business: str
     given_on: date
     recorded_by: str
-    created_at: datetime
+    created_at: OfficeTime

@@ -1,11 +1,10 @@
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 Value = Annotated[
     Decimal,
@@ -56,7 +55,7 @@ class IndicatorRead(BaseModel):
     region_code: str
     program_id: uuid.UUID | None
     targets: list[TargetRead]
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class TargetUpdate(BaseModel):
@@ -97,5 +96,5 @@ class IndicatorProgress(BaseModel):
 
 class IndicatorsReport(BaseModel):
     year: int
-    generated_at: datetime
+    generated_at: OfficeTime
     indicators: list[IndicatorProgress]

@@ -1,10 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 # By SPM service (PP 2/2018): disabilitas, anak, lanjut usia, gelandangan-pengemis; or other.
 InstitutionKind = Literal["disabilitas", "anak", "lanjut_usia", "gelandangan_pengemis", "other"]
@@ -37,7 +37,7 @@ class InstitutionRead(BaseModel):
     capacity: int
     operator: str | None = None
     occupancy: int = 0
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class AdmissionCreate(BaseModel):
@@ -87,7 +87,7 @@ class AdmissionRead(BaseModel):
     assessment_id: uuid.UUID | None = None
     peksos_person_id: uuid.UUID | None = None
     caseload_override_reason: str | None = None
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class BasicNeedMetCreate(BaseModel):
@@ -105,7 +105,7 @@ class BasicNeedMetRead(BaseModel):
     met_on: date
     note: str | None
     recorded_by: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class PeksosCaseload(BaseModel):
@@ -120,7 +120,7 @@ class CaseloadOverride(BaseModel):
     peksos_person_id: uuid.UUID
     reason: str
     overridden_by: str | None
-    overridden_at: datetime | None
+    overridden_at: OfficeTime | None
 
 
 class CaseloadRead(BaseModel):

@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 ProgramArea = Literal[
     "rehabilitasi_sosial", "perlindungan_jaminan_sosial", "pemberdayaan_sosial", "penanganan_bencana"
@@ -59,7 +59,7 @@ class ProgramRead(BaseModel):
     spending: list[QuarterSpending] = Field(description="Realised spending by quarter (null: not reported)")
     realised: Money
     absorption_percent: float | None = Field(description="Realised ÷ budget × 100")
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class SpendingUpdate(BaseModel):
@@ -80,7 +80,7 @@ class ActivityRead(BaseModel):
     code: str
     name: str
     budget: Money
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class EnrolmentCreate(BaseModel):
@@ -100,7 +100,7 @@ class EnrolmentRead(BaseModel):
     period_start: date
     period_end: date
     enrolled_by: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class BenefitCreate(BaseModel):
@@ -122,4 +122,4 @@ class BenefitRead(BaseModel):
     description: str | None
     given_on: date
     recorded_by: str
-    created_at: datetime
+    created_at: OfficeTime

@@ -1,7 +1,8 @@
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.types import OfficeTime
 
 SpmServiceCode = Literal["disabilitas", "anak", "lanjut_usia", "gelandangan_pengemis", "korban_bencana"]
 BasicNeedCode = Literal[
@@ -45,7 +46,7 @@ class ParameterRead(BaseModel):
     value: Any
     description: str
     updated_by: str | None
-    updated_at: datetime
+    updated_at: OfficeTime
 
 
 class ParameterUpdate(BaseModel):

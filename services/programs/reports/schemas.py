@@ -1,7 +1,8 @@
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from shared.types import OfficeTime
 
 ReportFormat = Literal["json", "csv", "xlsx"]
 
@@ -37,7 +38,7 @@ class SpmOverall(BaseModel):
 class SpmReport(BaseModel):
     year: int
     region: str | None = Field(description="The region asked for (within your scope); null: all of it")
-    generated_at: datetime
+    generated_at: OfficeTime
     weighting: Weighting
     services: list[SpmServiceFigure]
     overall: SpmOverall

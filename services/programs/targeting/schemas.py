@@ -1,10 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 Decision = Literal["pending", "accepted", "excluded"]
 RunStatus = Literal["requested", "computing", "completed", "failed"]
@@ -62,7 +62,7 @@ class RuleRead(BaseModel):
     effective_from: date
     effective_to: date | None
     created_by: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class RunCreate(BaseModel):
@@ -85,9 +85,9 @@ class RunRead(BaseModel):
     region_code: str
     status: RunStatus
     requested_by: str
-    requested_at: datetime
-    snapshot_at: datetime | None = Field(description="The registry state the run read")
-    completed_at: datetime | None
+    requested_at: OfficeTime
+    snapshot_at: OfficeTime | None = Field(description="The registry state the run read")
+    completed_at: OfficeTime | None
     people_scanned: int | None
     eligible_count: int | None = Field(description="People who meet the rule")
     over_quota_count: int | None = Field(description="Eligible people left out by a region's quota")
@@ -115,7 +115,7 @@ class CandidateRead(BaseModel):
     decision: Decision
     decision_reason: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: OfficeTime | None
     enrolment_id: uuid.UUID | None
 
 
@@ -168,7 +168,7 @@ class DecisionRead(BaseModel):
     reason: str | None
     enrolment_id: uuid.UUID | None
     decided_by: str
-    decided_at: datetime
+    decided_at: OfficeTime
 
 
 class FairnessRow(BaseModel):
@@ -223,7 +223,7 @@ class CandidateBatch(BaseModel):
 
 class RunOutcome(BaseModel):
     status: Literal["completed", "failed"]
-    snapshot_at: datetime | None = None
+    snapshot_at: OfficeTime | None = None
     people_scanned: int = 0
     eligible_count: int = 0
     over_quota_count: int = 0

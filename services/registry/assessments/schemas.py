@@ -1,8 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.types import OfficeTime
 
 PpksCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", examples=["08"], description="PPKS type, 01–26")]
 AssessmentStatus = Literal["active", "resolved_independent", "resolved_other"]
@@ -38,5 +40,5 @@ class AssessmentRead(BaseModel):
     status: AssessmentStatus
     resolved_on: date | None
     evidence_note: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: OfficeTime
+    updated_at: OfficeTime

@@ -1,11 +1,10 @@
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.registry.matching.schemas import Evidence
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 PairStatus = Literal["open", "same_person", "different_people"]
 
@@ -27,8 +26,8 @@ class ScanRead(BaseModel):
     pairs_found: int
     requested_by: str
     model_id: uuid.UUID | None
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: OfficeTime
+    finished_at: OfficeTime | None
 
 
 class PartitionRead(BaseModel):
@@ -42,7 +41,7 @@ class PartitionRead(BaseModel):
     pairs: int
     runs: int
     seconds: float | None
-    finished_at: datetime | None
+    finished_at: OfficeTime | None
 
 
 class PairSide(BaseModel):
@@ -58,7 +57,7 @@ class PairEventRead(BaseModel):
 
     action: str
     actor: str
-    at: datetime
+    at: OfficeTime
     from_status: str | None
     to_status: str
     detail: dict[str, Any]
@@ -72,10 +71,10 @@ class PairRead(BaseModel):
     a: PairSide
     b: PairSide
     evidence: Evidence
-    found_at: datetime
-    updated_at: datetime
+    found_at: OfficeTime
+    updated_at: OfficeTime
     resolved_by: str | None
-    resolved_at: datetime | None
+    resolved_at: OfficeTime | None
     survivor_id: uuid.UUID | None = Field(default=None, description="After a merge: the record kept")
     trail: list[PairEventRead] | None = Field(default=None, description="Who did what, oldest first")
 

@@ -1,8 +1,9 @@
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from shared.types import OfficeTime
 
 # Values a caller without pii:read must not see in a change either.
 PERSONAL_FIELDS = frozenset({"nik", "kk_number", "birth_date", "mother_name", "disability_status"})
@@ -16,7 +17,7 @@ class ChangeRead(BaseModel):
     entity_id: uuid.UUID
     action: str
     actor: str
-    at: datetime
+    at: OfficeTime
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 

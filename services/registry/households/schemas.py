@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.registry.people.schemas import KkNumber
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 # hubungan_keluarga (DOMAIN.md): 1 kepala keluarga, 2 istri/suami, 3 anak, 4 menantu, 5 cucu,
 # 6 orang tua/mertua, 7 pembantu, 8 lainnya.
@@ -41,5 +41,5 @@ class HouseholdRead(BaseModel):
     region_code: str
     address: str | None
     members: list[MemberRead]
-    created_at: datetime
-    updated_at: datetime
+    created_at: OfficeTime
+    updated_at: OfficeTime

@@ -1,8 +1,9 @@
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from shared.types import OfficeTime
 
 ImportStatus = Literal["queued", "running", "completed", "failed"]
 
@@ -22,6 +23,6 @@ class ImportRead(BaseModel):
     warnings: int = Field(description="Rows written with a warning (e.g. an invalid NIK left out)")
     rows_per_second: float | None = Field(description="rows_read over the time since processing began")
     error: str | None = Field(default=None, description="Why the import failed, when it did")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: OfficeTime
+    started_at: OfficeTime | None
+    finished_at: OfficeTime | None

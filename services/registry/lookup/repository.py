@@ -31,26 +31,29 @@ _LOOKUP = text(
         FROM walk AS w JOIN {_PEOPLE} AS p ON p.id = w.at
         WHERE p.status = 'merged' AND p.merged_into IS NOT NULL AND w.hops < {MAX_MERGE_HOPS}
     ), found AS (
-        SELECT DISTINCT ON (w.asked_id, w.asked_nik) w.asked_id, w.asked_nik, p.id,
+        SELECT DISTINCT ON (w.asked_id, w.asked_nik) w.asked_id, w.asked_nik, p.id
+        FROM walk AS w JOIN {_PEOPLE} AS p ON p.id = w.at
+        ORDER BY w.asked_id, w.asked_nik, w.hops DESC
+    ), merged AS (
+        -- Every record merged into a found one, directly or through another: for all of them at once.
+        SELECT m.id, m.nik, m.merged_into AS survivor, 1 AS hops
+        FROM {_PEOPLE} AS m WHERE m.merged_into IN (SELECT id FROM found)
+        UNION ALL
+        SELECT m.id, m.nik, merged.survivor, merged.hops + 1
+        FROM {_PEOPLE} AS m JOIN merged ON m.merged_into = merged.id
+        WHERE merged.hops < {MAX_MERGE_HOPS}
+    ), aliases AS (
+        SELECT survivor, json_agg(json_build_object('id', id, 'nik', nik) ORDER BY id) AS list
+        FROM merged GROUP BY survivor
+    ), answered AS (
+        SELECT f.asked_id, f.asked_nik,
             json_build_object(
                 'id', p.id, 'status', p.status, 'died_on', p.died_on,
                 'status_changed_at', p.status_changed_at, 'merged_into', p.merged_into, 'nik', p.nik,
                 'full_name', p.full_name, 'birth_date', p.birth_date, 'sex', p.sex,
-                'region_code', p.region_code,
-                'aliases', (
-                    WITH RECURSIVE merged AS (
-                        SELECT m.id, m.nik, 1 AS hops FROM {_PEOPLE} AS m WHERE m.merged_into = p.id
-                        UNION ALL
-                        SELECT m.id, m.nik, merged.hops + 1
-                        FROM {_PEOPLE} AS m JOIN merged ON m.merged_into = merged.id
-                        WHERE merged.hops < {MAX_MERGE_HOPS}
-                    )
-                    SELECT coalesce(json_agg(json_build_object('id', id, 'nik', nik) ORDER BY id), '[]')
-                    FROM merged
-                )
+                'region_code', p.region_code, 'aliases', coalesce(a.list, '[]')
             ) AS person
-        FROM walk AS w JOIN {_PEOPLE} AS p ON p.id = w.at
-        ORDER BY w.asked_id, w.asked_nik, w.hops DESC
+        FROM found AS f JOIN {_PEOPLE} AS p ON p.id = f.id LEFT JOIN aliases AS a ON a.survivor = p.id
     ), logged AS (
         INSERT INTO {_ACCESS_LOG} (person_id, reader, action)
         SELECT DISTINCT id, :reader, :action FROM found
@@ -59,7 +62,7 @@ _LOOKUP = text(
         'by_id', coalesce(json_object_agg(asked_id, person) FILTER (WHERE asked_id IS NOT NULL), '{{}}'),
         'by_nik', coalesce(json_object_agg(asked_nik, person) FILTER (WHERE asked_nik IS NOT NULL), '{{}}')
     )::text
-    FROM found
+    FROM answered
     """  # noqa: S608 (the table names are the models')
 ).bindparams(
     bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),

@@ -1,8 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
+
+from shared.types import OfficeTime
 
 # The most ids and NIKs one lookup may carry together: the lookup is one query, whatever its size.
 LOOKUP_LIMIT = 5000
@@ -34,7 +36,7 @@ class LookedUpPerson(BaseModel):
     id: uuid.UUID
     status: Literal["active", "deceased", "moved", "merged"]
     died_on: date | None
-    status_changed_at: datetime | None
+    status_changed_at: OfficeTime | None
     merged_into: uuid.UUID | None
     nik: str | None
     full_name: str

@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from services.registry.people.schemas import PersonRead
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 MAX_RECORDS = 1000
 Decision = Literal["match", "possible", "no_match"]
@@ -113,7 +113,7 @@ class ModelRead(BaseModel):
     fields: dict[str, LevelParameters]
     estimated_from: dict[str, Any]
     created_by: str | None
-    created_at: datetime | None
+    created_at: OfficeTime | None
     thresholds: Thresholds
 
 

@@ -1,10 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 Sex = Literal["M", "F"]
 PersonStatus = Literal["active", "deceased", "moved", "merged"]
@@ -89,12 +89,12 @@ class PersonRead(BaseModel):
     id_dtks: str | None = None
     status: PersonStatus
     died_on: date | None
-    status_changed_at: datetime | None
+    status_changed_at: OfficeTime | None
     merged_into: uuid.UUID | None
     masked: bool
     warnings: list[str] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
+    created_at: OfficeTime
+    updated_at: OfficeTime
 
 
 class PeopleQuery(BaseModel):

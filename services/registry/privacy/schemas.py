@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -7,6 +6,7 @@ from services.registry.assessments.schemas import AssessmentRead
 from services.registry.history.schemas import ChangeRead
 from services.registry.people.schemas import PersonRead
 from services.registry.psks.schemas import RoleRead
+from shared.types import OfficeTime
 
 
 class AccessLogRead(BaseModel):
@@ -16,7 +16,7 @@ class AccessLogRead(BaseModel):
     person_id: uuid.UUID
     reader: str
     action: str
-    at: datetime
+    at: OfficeTime
 
 
 class HouseholdMembershipRead(BaseModel):
@@ -30,7 +30,7 @@ class HouseholdMembershipRead(BaseModel):
 class DataExport(BaseModel):
     """Everything the registry holds on one person (UU 27/2022 subject-access request)."""
 
-    generated_at: datetime
+    generated_at: OfficeTime
     person: PersonRead
     households: list[HouseholdMembershipRead]
     ppks_assessments: list[AssessmentRead]

@@ -1,10 +1,10 @@
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import RegionCode
+from shared.types import OfficeTime, RegionCode
 
 PsksCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", examples=["02"], description="PSKS type, 01–12")]
 
@@ -37,7 +37,7 @@ class RoleRead(BaseModel):
     active_until: date | None
     certification: str | None
     status: Literal["active", "ended"]
-    created_at: datetime
+    created_at: OfficeTime
 
 
 class SummaryRow(BaseModel):

@@ -114,13 +114,19 @@ def _recipient(d: dict[str, Any]) -> tuple[str | None, str | None]:
     return d.get("person_id"), d.get("nik")
 
 
-async def check(services: Services, distributions: list[dict[str, Any]]) -> None:
-    """All the aid of these distributions' recipients, in their disasters, judged together."""
-    asked = await people.find_many(
-        services,
-        person_ids=[d.get("person_id") for d in distributions],
-        niks=[d.get("nik") for d in distributions if not d.get("person_id")],
-    )
+async def check(
+    services: Services,
+    distributions: list[dict[str, Any]],
+    asked: people.Found | None = None,
+    *,
+    only_these: bool = False,
+) -> None:
+    """All the aid of these distributions' recipients, in their disasters, judged together, and reported
+    on every distribution looked at: a new one can make the earlier ones a double receipt. `asked`:
+    what the registry said of their recipients, when the caller asked already. `only_these`: report on
+    the given distributions only (the full reconciliation, which reaches every distribution itself)."""
+    if asked is None:
+        asked = await people.find_many(services, **people.recipients_of(distributions))
     persons = [p for d in distributions if (p := asked.of(person_id=d.get("person_id"), nik=d.get("nik")))]
     # Every name of each recipient: the asked id or NIK, the registry record, its merged duplicates.
     ids = {str(d["person_id"]) for d in distributions if d.get("person_id")} | {p.id for p in persons}
@@ -145,8 +151,12 @@ async def check(services: Services, distributions: list[dict[str, Any]]) -> None
     )
     found.by_id.update(asked.by_id)
     found.by_nik.update(asked.by_nik)
+    # (Ids the registry does not have are asked again; there are few, and the answer is the same.)
     terms = await disaster_terms(services, disasters)
     reports = evaluate(related, lambda d: found.of(person_id=d.get("person_id"), nik=d.get("nik")), terms)
+    if only_these:
+        given = {str(d["distribution_id"]) for d in distributions}
+        reports = [r for r in reports if r.subject_id in given]
     await send(services, reports)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 
 from services.worker.clients import Services
-from services.worker.reconciliation import double_receipt, recipients
+from services.worker.reconciliation import double_receipt, people, recipients
 from shared import clock
 from shared.events import EventEnvelope
 from shared.events.queue import EventQueue
@@ -41,33 +41,44 @@ REQUESTED = "reconcile.requested"
 PARTITION_REQUESTED = "reconcile.partition_requested"
 # Records handled together: one registry lookup and one findings call (per service) each.
 CHUNK = 5000
+# Each region partition is split into so many id ranges, each a job: a job stays well within the
+# worker's job timeout even at provincial scale with many jobs running at once.
+SHARDS = 8
 
 Check = Callable[[Services, list[dict[str, Any]]], Coroutine[Any, Any, None]]
 
+
 # What a partition re-checks: each service's export, and the checks the incremental path runs on it.
-SOURCES: list[tuple[str, str, str, tuple[Check, ...]]] = [
-    (
-        "distributions",
-        "disaster",
-        "/api/v1/distributions/export",
-        (recipients.check_distributions, double_receipt.check),
-    ),
-    ("admissions", "programs", "/api/v1/admissions/export", (recipients.check_admissions,)),
+async def check_distributions(services: Services, distributions: list[dict[str, Any]]) -> None:
+    """The checks of `distribution.recorded`'s consumers, sharing one registry lookup."""
+    found = await people.find_many(services, **people.recipients_of(distributions))
+    await asyncio.gather(
+        recipients.check_distributions(services, distributions, found),
+        # Each distribution is in one partition's export: its own chunk reports on it.
+        double_receipt.check(services, distributions, found, only_these=True),
+    )
+
+
+SOURCES: list[tuple[str, str, str, Check]] = [
+    ("distributions", "disaster", "/api/v1/distributions/export", check_distributions),
+    ("admissions", "programs", "/api/v1/admissions/export", recipients.check_admissions),
 ]
-
-
-async def _run_all(services: Services, checks: tuple[Check, ...], records: list[dict[str, Any]]) -> None:
-    await asyncio.gather(*(check(services, records) for check in checks))
 
 
 @dataclass(frozen=True)
 class Partition:
     region: str
     exact: bool  # only records of exactly this region (a province's own), not those under it
+    shard: int = 0  # which of `shards` id ranges
+    shards: int = 1
+
+    @property
+    def region_label(self) -> str:
+        return f"={self.region}" if self.exact else self.region
 
     @property
     def label(self) -> str:
-        return f"={self.region}" if self.exact else self.region
+        return f"{self.region_label}#{self.shard}/{self.shards}"
 
 
 def request_event(region: str | None) -> EventEnvelope:
@@ -94,9 +105,17 @@ async def request(settings: KessosSettings, region: str | None) -> str:
     return str(event.payload["run_id"])
 
 
-async def partitions(services: Services, region: str | None) -> list[Partition]:
+async def partitions(services: Services, region: str | None, shards: int = SHARDS) -> list[Partition]:
     """The province's own records and one partition per regency, for each province under `region`;
-    a regency (or anything finer) is a partition by itself."""
+    a regency (or anything finer) is a partition by itself. Each is split into `shards` id ranges."""
+    return [
+        Partition(p.region, p.exact, shard, shards)
+        for p in await _regions(services, region)
+        for shard in range(shards)
+    ]
+
+
+async def _regions(services: Services, region: str | None) -> list[Partition]:
     if region and "." in region:
         return [Partition(region, exact=False)]
     if region:
@@ -126,7 +145,13 @@ def partition_events(requested: EventEnvelope, parts: list[Partition]) -> list[E
             source="worker",
             occurred_at=requested.occurred_at,
             subject=run_id,
-            payload={"run_id": run_id, "region": part.region, "exact": part.exact},
+            payload={
+                "run_id": run_id,
+                "region": part.region,
+                "exact": part.exact,
+                "shard": part.shard,
+                "shards": part.shards,
+            },
             trace_id=requested.trace_id,
         )
         for part in parts
@@ -136,16 +161,21 @@ def partition_events(requested: EventEnvelope, parts: list[Partition]) -> list[E
 async def reconcile_partition(services: Services, part: Partition) -> dict[str, int]:
     """Every record of the partition through the incremental path's checks; counts by kind."""
 
-    async def one_source(kind: str, service: str, path: str, checks: tuple[Check, ...]) -> int:
+    async def one_source(kind: str, service: str, path: str, check: Check) -> int:
         seen = 0
         pending: asyncio.Task[None] | None = None
         # While one chunk is checked, the next is read (the service's cursor waits on the stream).
         async for chunk in getattr(services, service).ndjson(
-            path, chunk=CHUNK, region=part.region, exact=str(part.exact).lower()
+            path,
+            chunk=CHUNK,
+            region=part.region,
+            exact=str(part.exact).lower(),
+            shard=part.shard,
+            shards=part.shards,
         ):
             if pending is not None:
                 await pending
-            pending = asyncio.create_task(_run_all(services, checks, chunk))
+            pending = asyncio.create_task(check(services, chunk))
             seen += len(chunk)
             RECONCILE_RECORDS.labels(kind).inc(len(chunk))
         if pending is not None:
@@ -174,7 +204,13 @@ async def on_requested(services: Services, events: list[EventEnvelope]) -> None:
 
 async def on_partition_requested(services: Services, events: list[EventEnvelope]) -> None:
     for event in events:
-        part = Partition(event.payload["region"], exact=bool(event.payload["exact"]))
+        payload = event.payload
+        part = Partition(
+            payload["region"],
+            bool(payload["exact"]),
+            int(payload.get("shard", 0)),
+            int(payload.get("shards", 1)),
+        )
         started = time.monotonic()
         RECONCILE_RUNNING.inc()
         try:
@@ -187,7 +223,7 @@ async def on_partition_requested(services: Services, events: list[EventEnvelope]
         seconds = time.monotonic() - started
         RECONCILE_PARTITIONS.labels("done").inc()
         RECONCILE_PARTITION_SECONDS.observe(seconds)
-        RECONCILE_LAST_DONE.labels(part.label).set(time.time())
+        RECONCILE_LAST_DONE.labels(part.region_label).set(time.time())  # by region: a few dozen series
         log.info(
             "reconcile_partition_done",
             run_id=event.payload["run_id"],

@@ -105,3 +105,12 @@ async def find_many(
         found.by_id.update({k: RegistryPerson.from_api(v) for k, v in answer["by_id"].items()})
         found.by_nik.update({k: RegistryPerson.from_api(v) for k, v in answer["by_nik"].items()})
     return found
+
+
+def recipients_of(distributions: list[dict[str, Any]]) -> dict[str, list[str | None]]:
+    """What to ask the registry about these distributions' recipients (`find_many`'s arguments): the
+    registry id when there is one, else the NIK (as `Found.of` answers)."""
+    return {
+        "person_ids": [d.get("person_id") for d in distributions],
+        "niks": [d.get("nik") for d in distributions if not d.get("person_id")],
+    }

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from services.worker.clients import Services
-from services.worker.reconciliation import people
+from services.worker.reconciliation import double_receipt, people
 from services.worker.reconciliation.people import RegistryPerson
 from services.worker.reconciliation.reports import Report, send
 from shared.events import EventEnvelope
@@ -68,13 +68,13 @@ def distribution_person(found: people.Found, distribution: dict[str, Any]) -> Re
     return found.of(person_id=distribution.get("person_id"), nik=distribution.get("nik"))
 
 
-async def check_distributions(services: Services, distributions: list[dict[str, Any]]) -> None:
-    """Many distributions: one registry lookup, one findings call (per few thousand)."""
-    found = await people.find_many(
-        services,
-        person_ids=[d.get("person_id") for d in distributions],
-        niks=[d.get("nik") for d in distributions if not d.get("person_id")],
-    )
+async def check_distributions(
+    services: Services, distributions: list[dict[str, Any]], found: people.Found | None = None
+) -> None:
+    """Many distributions: one registry lookup (unless `found` has it), one findings call (per few
+    thousand)."""
+    if found is None:
+        found = await people.find_many(services, **people.recipients_of(distributions))
     await send(
         services, [r for d in distributions for r in evaluate_distribution(d, distribution_person(found, d))]
     )
@@ -114,13 +114,17 @@ async def recheck_person(services: Services, person_id: str) -> int:
     """A person's status changed: re-check every record of theirs in the other services."""
     person = await people.find(services, person_id=person_id, nik=None)
     reports: list[Report] = []
+    distributions: list[dict[str, Any]] = []
     async for distribution in services.disaster.pages("/api/v1/distributions", person_id=person_id):
         reports += evaluate_distribution(distribution, person)
+        distributions.append(distribution)
     async for admission in services.programs.pages(
         "/api/v1/admissions", person_id=person_id, status="active"
     ):
         reports += evaluate_admission(admission, person)
     await send(services, reports)
+    if distributions:  # a merge or a new NIK can join this person's aid to another's
+        await double_receipt.check(services, distributions)
     return len(reports) // 2
 
 

@@ -1,0 +1,10 @@
+from sqlalchemy import Index
+
+from services.programs.db import Base
+from shared.attachments import AttachmentMixin
+
+
+class Attachment(AttachmentMixin, Base):
+    """A file attached to an admission."""
+
+    __table_args__ = (Index("ix_attachments_record", "record_type", "record_id", "id"),)
