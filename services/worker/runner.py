@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from arq import Retry
 from arq.connections import RedisSettings
+from arq.cron import cron
 from arq.worker import Worker, func
 from prometheus_client import start_http_server
 from redis.exceptions import RedisError
@@ -18,6 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from services.worker.clients import Services, TransientError, in_batch_trace
 from services.worker.db import ProcessedEvent
 from services.worker.handlers import CONSUMERS, Consumer
+from services.worker.reconciliation import full
+from shared import clock
 from shared.db import make_engine, make_sessionmaker
 from shared.events import EventEnvelope
 from shared.events.queue import HANDLE_EVENTS, EventQueue
@@ -228,6 +231,12 @@ def build_worker(settings: KessosSettings | None = None, *, burst: bool = False)
         # arq's own retries only cover a job that failed as a whole (PostgreSQL or Redis away while
         # recording the outcome); events that fail are retried by handle_events itself.
         functions=[func(handle_events, name=HANDLE_EVENTS, max_tries=ARQ_MAX_TRIES)],
+        # The nightly full reconciliation, at `reconcile_hour` office time; `unique`: with several
+        # workers, one of them sends it.
+        cron_jobs=[
+            cron(full.nightly, hour=settings.reconcile_hour, minute=0, unique=True, run_at_startup=False)
+        ],
+        timezone=clock.office_zone(),  # type: ignore[arg-type]
         redis_settings=redis_settings,
         queue_name=settings.queue_name,
         on_startup=startup,

@@ -16,14 +16,12 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
 from services.worker.clients import Services
 from services.worker.reconciliation import double_receipt, people, recipients
-from shared import clock
 from shared.events import EventEnvelope
 from shared.events.queue import EventQueue
 from shared.metrics import (
@@ -237,14 +235,6 @@ CONSUMERS = {REQUESTED: on_requested, PARTITION_REQUESTED: on_partition_requeste
 
 
 # --- The nightly run ---------------------------------------------------------------------------------
-
-
-def nightly_utc_hour(settings: KessosSettings) -> int:
-    """The UTC hour of the office's `reconcile_hour` (the cron runs in UTC; the office thinks in its
-    own time, e.g. 02:00 WITA is 18:00 UTC)."""
-    today = clock.today()
-    local = datetime(today.year, today.month, today.day, settings.reconcile_hour, tzinfo=clock.office_zone())
-    return local.astimezone(UTC).hour
 
 
 async def nightly(ctx: dict[str, Any]) -> None:

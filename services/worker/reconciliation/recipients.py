@@ -19,13 +19,15 @@ def evaluate_distribution(distribution: dict[str, Any], person: RegistryPerson |
     """`distribution` has the keys of a `distribution.recorded` payload (or an export row)."""
     distributed_at = datetime.fromisoformat(distribution["distributed_at"])
     subject = str(distribution.get("distribution_id") or distribution["id"])
+    # Aid to a household (a family kit) names no person: there is nobody to look for in the registry.
+    names_a_person = bool(distribution.get("person_id") or distribution.get("nik"))
     return [
         Report(
             "disaster",
             "recipient_not_in_registry",
             "distribution",
             subject,
-            holds=person is None,
+            holds=names_a_person and person is None,
             detail={"person_id": distribution.get("person_id"), "has_nik": bool(distribution.get("nik"))},
         ),
         Report(
