@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.errors import AppError, FieldError
 from shared.storage import Storage, storage_from
+from shared.types import OfficeTime
 
 # What an attachment is for: proof that aid was handed over, a victim's or client's likeness or
 # signature, a scanned document (a letter, an ID card when the original is lost).
@@ -130,7 +131,7 @@ class AttachmentRead(BaseModel):
     sha256: str
     filename: str
     uploaded_by: str
-    created_at: datetime
+    created_at: OfficeTime
 
 
 def _storage(request: Request) -> Storage:

@@ -22,6 +22,7 @@ from shared.app import SessionDep
 from shared.auth import CurrentPrincipal, Principal
 from shared.errors import Conflict, NotFound, Problem
 from shared.pagination import CursorQuery, LimitQuery, Page, after_time_and_uuid, encode_cursor
+from shared.types import OfficeTime
 
 FindingStatus = Literal["open", "closed", "resolved"]
 
@@ -56,9 +57,9 @@ class FindingRead(BaseModel):
     status: FindingStatus
     detail: dict[str, Any]
     region_code: str | None
-    opened_at: datetime
-    closed_at: datetime | None
-    updated_at: datetime
+    opened_at: OfficeTime
+    closed_at: OfficeTime | None
+    updated_at: OfficeTime
 
 
 class FindingReport(BaseModel):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
 from shared.errors import Invalid, Problem
+from shared.types import OfficeTime
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ class PersonMergeRead(BaseModel):
     repointed: dict[str, int] = Field(description="Rows re-pointed to the survivor, by kind")
     kept: dict[str, int] = Field(description="Rows left with the merged person (a conflict), by kind")
     restored: dict[str, int] | None = Field(description="Rows put back by the undo, by kind")
-    merged_at: datetime | None
-    undone_at: datetime | None
+    merged_at: OfficeTime | None
+    undone_at: OfficeTime | None
 
 
 def _read(row: PersonMergeMixin) -> PersonMergeRead:

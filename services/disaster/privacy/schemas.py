@@ -1,11 +1,11 @@
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from services.disaster.distributions.schemas import DistributionRead
 from services.disaster.victims.schemas import VictimRead
+from shared.types import OfficeTime
 
 
 class AccessLogRead(BaseModel):
@@ -17,7 +17,7 @@ class AccessLogRead(BaseModel):
     person_id: uuid.UUID | None
     reader: str
     action: str
-    at: datetime
+    at: OfficeTime
 
 
 class SiteStayRead(BaseModel):
@@ -25,9 +25,9 @@ class SiteStayRead(BaseModel):
 
     victim_id: uuid.UUID
     site_id: uuid.UUID
-    checked_in_at: datetime
+    checked_in_at: OfficeTime
     checked_in_by: str
-    checked_out_at: datetime | None
+    checked_out_at: OfficeTime | None
     checked_out_by: str | None
 
 
@@ -36,7 +36,7 @@ class DataExport(BaseModel):
     request), in the caller's regions: the victim records linked to them, their stays at evacuation
     sites, the aid handed to them (by person id, victim or NIK), and who read these before."""
 
-    generated_at: datetime
+    generated_at: OfficeTime
     person_id: uuid.UUID
     victims: list[VictimRead]
     site_stays: list[SiteStayRead]

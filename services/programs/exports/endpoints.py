@@ -1,9 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.programs.exports import service
+from services.programs.exports.schemas import EnrolmentsOfPeopleQuery
+from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
 from shared.errors import Problem
 from shared.ndjson import MEDIA_TYPE
@@ -37,4 +39,48 @@ async def export_admissions(
     return StreamingResponse(
         service.admissions(request.app.state.sessionmaker, region, exact=exact, shard=shard, shards=shards),
         media_type=MEDIA_TYPE,
+    )
+
+
+@router.get(
+    "/enrolments/export",
+    response_class=StreamingResponse,
+    summary="Every enrolment of a region, streamed (worker only)",
+    description="NDJSON, one enrolment a line with the keys of the `enrolment.created` payload, by the "
+    "enrolment's region; for the full reconciliation.",
+    tags=["programs"],
+    responses={200: {"content": {MEDIA_TYPE: {}}}, 403: {"model": Problem}},
+)
+async def export_enrolments(
+    request: Request,
+    principal: CurrentPrincipal,
+    region: RegionQuery = None,
+    exact: ExactQuery = False,
+    shard: ShardQuery = 0,
+    shards: ShardsQuery = 1,
+) -> StreamingResponse:
+    service.check(principal)
+    return StreamingResponse(
+        service.enrolments(request.app.state.sessionmaker, region, exact=exact, shard=shard, shards=shards),
+        media_type=MEDIA_TYPE,
+    )
+
+
+@router.post(
+    "/enrolments/of-people",
+    summary="Enrolments and benefits of some people (worker only)",
+    description="`{programs, enrolments, benefits}`: the enrolments of any of `person_ids` (in "
+    "`program_ids`, "
+    "or in every program), each as in the export, every benefit given under them (keys of the "
+    "`benefit.recorded` payload) and the programs' `benefit_limit`; for the rules that look at all of "
+    "one person's enrolments in a program.",
+    tags=["programs"],
+    responses={200: {"content": {"application/json": {}}}, 403: {"model": Problem}, 422: {"model": Problem}},
+)
+async def enrolments_of_people(
+    body: EnrolmentsOfPeopleQuery, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    # Built as JSON by PostgreSQL: thousands of records, no Python objects.
+    return Response(
+        await service.enrolments_of_people(session, principal, body), media_type="application/json"
     )

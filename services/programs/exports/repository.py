@@ -1,7 +1,12 @@
-from sqlalchemy import Select, cast, func, select
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import TEXT
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.programs.institutions.models import Admission
+from services.programs.programs.models import Benefit, Enrolment, Program
 from shared.ndjson import in_partition, in_shard
 
 
@@ -20,3 +25,72 @@ def admissions(region: str | None, *, exact: bool, shard: int = 0, shards: int =
     return select(cast(row, TEXT)).where(
         in_partition(a.region_code, region, exact=exact), in_shard(a.id, shard, shards)
     )
+
+
+def _enrolment_json() -> Any:
+    """An enrolment as the keys of its `enrolment.created` payload."""
+    e = Enrolment
+    return func.json_build_object(
+        "enrolment_id", e.id,
+        "program_id", e.program_id,
+        "person_id", e.person_id,
+        "region_code", e.region_code,
+        "period_start", e.period_start,
+        "period_end", e.period_end,
+    )  # fmt: skip
+
+
+def _benefit_json() -> Any:
+    """A benefit as the keys of its `benefit.recorded` payload (the limit is the program's)."""
+    b = Benefit
+    return func.json_build_object(
+        "benefit_id", b.id,
+        "enrolment_id", b.enrolment_id,
+        "program_id", b.program_id,
+        "person_id", b.person_id,
+        "kind", b.kind,
+        "amount", cast(func.trim_scale(b.amount), TEXT),
+        "given_on", b.given_on,
+    )  # fmt: skip
+
+
+def _program_json() -> Any:
+    p = Program
+    return func.json_build_object(
+        "program_id", p.id,
+        "year", p.year,
+        "benefit_limit", cast(func.trim_scale(p.benefit_limit), TEXT),
+    )  # fmt: skip
+
+
+def enrolments(region: str | None, *, exact: bool, shard: int = 0, shards: int = 1) -> Select[str]:
+    """Every enrolment of the partition (by the enrolment's region)."""
+    return select(cast(_enrolment_json(), TEXT)).where(
+        in_partition(Enrolment.region_code, region, exact=exact), in_shard(Enrolment.id, shard, shards)
+    )
+
+
+async def enrolments_of_people(
+    session: AsyncSession, person_ids: list[uuid.UUID], program_ids: list[uuid.UUID] | None
+) -> str:
+    """JSON text {programs, enrolments, benefits}: these people's enrolments (in these programs, or in
+    all), every benefit given under them, and the programs' limits."""
+    empty: Any = literal_column("'[]'::json")
+    enrolled = select(func.coalesce(func.json_agg(_enrolment_json()), empty)).where(
+        Enrolment.person_id.in_(person_ids)
+    )
+    given = select(func.coalesce(func.json_agg(_benefit_json()), empty)).where(
+        Benefit.person_id.in_(person_ids)
+    )
+    programs = select(Enrolment.program_id).where(Enrolment.person_id.in_(person_ids))
+    if program_ids is not None:
+        enrolled = enrolled.where(Enrolment.program_id.in_(program_ids))
+        given = given.where(Benefit.program_id.in_(program_ids))
+        programs = programs.where(Enrolment.program_id.in_(program_ids))
+    limits = select(func.coalesce(func.json_agg(_program_json()), empty)).where(Program.id.in_(programs))
+    answer = func.json_build_object(
+        "programs", limits.scalar_subquery(),
+        "enrolments", enrolled.scalar_subquery(),
+        "benefits", given.scalar_subquery(),
+    )  # fmt: skip
+    return str(await session.scalar(select(cast(answer, TEXT))))

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.programs.exports import repository
+from services.programs.exports.schemas import EnrolmentsOfPeopleQuery
 from shared import ndjson
 from shared.auth import Principal
 
@@ -23,3 +24,23 @@ def admissions(
 ) -> AsyncIterator[str]:
     ndjson.check_shard(shard, shards)
     return ndjson.stream(sessionmaker, repository.admissions(region, exact=exact, shard=shard, shards=shards))
+
+
+def enrolments(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    region: str | None,
+    *,
+    exact: bool,
+    shard: int,
+    shards: int,
+) -> AsyncIterator[str]:
+    ndjson.check_shard(shard, shards)
+    return ndjson.stream(sessionmaker, repository.enrolments(region, exact=exact, shard=shard, shards=shards))
+
+
+async def enrolments_of_people(
+    session: AsyncSession, principal: Principal, asked: EnrolmentsOfPeopleQuery
+) -> str:
+    """JSON text: {programs, enrolments, benefits} of these people."""
+    check(principal)
+    return await repository.enrolments_of_people(session, asked.person_ids, asked.program_ids)

@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -7,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.programs.groups.schemas import WrseAidRead
 from services.programs.institutions.schemas import AdmissionRead, BasicNeedMetRead
 from services.programs.programs.schemas import BenefitRead, EnrolmentRead
+from shared.types import OfficeTime
 
 
 class AccessLogRead(BaseModel):
@@ -16,7 +16,7 @@ class AccessLogRead(BaseModel):
     person_id: uuid.UUID
     reader: str
     action: str
-    at: datetime
+    at: OfficeTime
 
 
 class TargetingCandidacyRead(BaseModel):
@@ -31,7 +31,7 @@ class TargetingCandidacyRead(BaseModel):
     decision: str
     decision_reason: str | None
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: OfficeTime | None
     enrolment_id: uuid.UUID | None
 
 
@@ -39,7 +39,7 @@ class DataExport(BaseModel):
     """Everything the programs service holds on one person (UU 27/2022 subject-access request), in the
     caller's regions. Names and identity numbers are the registry's: its own export holds them."""
 
-    generated_at: datetime
+    generated_at: OfficeTime
     person_id: uuid.UUID
     enrolments: list[EnrolmentRead]
     benefits: list[BenefitRead]

@@ -871,6 +871,7 @@ export interface components {
             /**
              * At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             at: string;
             /** Id */
@@ -928,6 +929,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             created_at: string;
             /** Filename */
@@ -1071,6 +1073,7 @@ export interface components {
             /**
              * Generated At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             generated_at: string;
             /**
@@ -1475,6 +1478,7 @@ export interface components {
             /**
              * Opened At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             opened_at: string;
             /** Region Code */
@@ -1496,6 +1500,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             updated_at: string;
         };
@@ -2267,6 +2272,7 @@ export interface components {
             /**
              * Checked In At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             checked_in_at: string;
             /** Checked In By */
@@ -4079,6 +4085,10 @@ export interface operations {
                 exact?: boolean;
                 /** @description Region code prefix (the partition) */
                 region?: string | null;
+                /** @description Which of `shards` equal id ranges (0 first) */
+                shard?: number;
+                /** @description Split the partition into so many id ranges */
+                shards?: number;
             };
             header?: never;
             path?: never;

@@ -254,6 +254,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enrolments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every enrolment of a region, streamed (worker only)
+         * @description NDJSON, one enrolment a line with the keys of the `enrolment.created` payload, by the enrolment's region; for the full reconciliation.
+         */
+        get: operations["export_enrolments_api_v1_enrolments_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrolments/of-people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enrolments and benefits of some people (worker only)
+         * @description `{programs, enrolments, benefits}`: the enrolments of any of `person_ids` (in `program_ids`, or in every program), each as in the export, every benefit given under them (keys of the `benefit.recorded` payload) and the programs' `benefit_limit`; for the rules that look at all of one person's enrolments in a program.
+         */
+        post: operations["enrolments_of_people_api_v1_enrolments_of_people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/feeds/distributions/{distribution_id}": {
         parameters: {
             query?: never;
@@ -1273,6 +1313,7 @@ export interface components {
             /**
              * At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             at: string;
             /** Id */
@@ -1472,6 +1513,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             created_at: string;
             /** Filename */
@@ -1857,6 +1899,7 @@ export interface components {
             /**
              * Generated At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             generated_at: string;
             /**
@@ -2014,6 +2057,19 @@ export interface components {
             program_id: string;
             /** Region Code */
             region_code: string;
+        };
+        /**
+         * EnrolmentsOfPeopleQuery
+         * @description Enrolments (with their benefits) of some registry people, in some programs or in all.
+         */
+        EnrolmentsOfPeopleQuery: {
+            /** Person Ids */
+            person_ids: string[];
+            /**
+             * Program Ids
+             * @description Only these programs (null: every program)
+             */
+            program_ids?: string[] | null;
         };
         /** ExcludeCandidate */
         ExcludeCandidate: {
@@ -2177,6 +2233,7 @@ export interface components {
             /**
              * Opened At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             opened_at: string;
             /** Region Code */
@@ -2198,6 +2255,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             updated_at: string;
         };
@@ -4226,6 +4284,10 @@ export interface operations {
                 exact?: boolean;
                 /** @description Region code prefix (the partition) */
                 region?: string | null;
+                /** @description Which of `shards` equal id ranges (0 first) */
+                shard?: number;
+                /** @description Split the partition into so many id ranges */
+                shards?: number;
             };
             header?: never;
             path?: never;
@@ -4834,6 +4896,122 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_enrolments_api_v1_enrolments_export_get: {
+        parameters: {
+            query?: {
+                /** @description Only records of exactly this region, not those under it */
+                exact?: boolean;
+                /** @description Region code prefix (the partition) */
+                region?: string | null;
+                /** @description Which of `shards` equal id ranges (0 first) */
+                shard?: number;
+                /** @description Split the partition into so many id ranges */
+                shards?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enrolments_of_people_api_v1_enrolments_of_people_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrolmentsOfPeopleQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1260,6 +1260,7 @@ export interface components {
             /**
              * Opened At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             opened_at: string;
             /** Region Code */
@@ -1281,6 +1282,7 @@ export interface components {
             /**
              * Updated At
              * Format: date-time
+             * @example 2026-11-23T18:00:00+08:00
              */
             updated_at: string;
         };
