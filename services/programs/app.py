@@ -9,9 +9,9 @@ from services.programs.changes.endpoints import router as changes_router
 from services.programs.db import SERVICE, Finding, OutboxEvent
 from services.programs.exports.endpoints import router as exports_router
 from services.programs.feeds.endpoints import router as feeds_router
+from services.programs.findings import service as findings_service
 from services.programs.groups.endpoints import router as groups_router
 from services.programs.indicators.endpoints import router as indicators_router
-from services.programs.institutions import service as institutions_service
 from services.programs.institutions.endpoints import router as institutions_router
 from services.programs.merges.endpoints import router as person_merges_router
 from services.programs.privacy.endpoints import router as privacy_router
@@ -41,7 +41,7 @@ def build_app(settings: KessosSettings | None = None) -> FastAPI:
             feeds_router,
             targeting_router,
             changes_router,
-            findings_router(Finding, institutions_service.subject_scope, institutions_service.subjects_scope),
+            findings_router(Finding, findings_service.subject_scope, findings_service.subjects_scope),
             person_merges_router,
             privacy_router,
             attachments_router,

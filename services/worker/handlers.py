@@ -14,8 +14,11 @@ from services.worker.reconciliation import (
     disaster_batches,
     double_receipt,
     duplicate_scans,
+    enrolments,
     full,
     identity,
+    panti,
+    ppks_resolved,
     programs_feed,
     recipients,
     targeting,
@@ -87,5 +90,12 @@ add(double_receipt.CONSUMERS)  # one person's aid in a disaster beyond the entit
 # Offline batches: every distribution of the batch events, to every consumer of distribution.recorded.
 CONSUMERS["distributions.synced"] = [disaster_batches.expand(CONSUMERS)]
 add(identity.CONSUMERS)  # victims matched, NIKs against the registry, registry merges carried
+# One person enrolled twice in a program, or over its benefit limit. After identity: a merge undone is
+# judged once the programs service has put the merged person's records back.
+add(enrolments.CONSUMERS)
+add(panti.CONSUMERS)  # a panti resident displaced at a site, or in two panti at once (after identity too)
+# Aid after the person's PPKS assessments were resolved: after programs_feed (a one-at-a-time handler,
+# first on its types) has brought the assessment into the programs service, where this rule reads it.
+add(ppks_resolved.CONSUMERS)
 add(targeting.CONSUMERS)  # targeting runs: a program's candidate list over the registry
 add(full.CONSUMERS)  # the full reconciliation: a request fanned out, one job per region partition

@@ -151,6 +151,8 @@ class ReconcilePartitionRequested(Payload):
     run_id: Id
     region: str
     exact: bool = Field(description="Only the records of exactly this region (a province's own)")
+    shard: int = Field(default=0, ge=0, description="Which of `shards` id ranges of the partition")
+    shards: int = Field(default=1, ge=1, description="The partition split into so many id ranges")
 
 
 # --- disaster -------------------------------------------------------------------------------------
@@ -415,6 +417,19 @@ MATCH_VICTIM = (
     "matches an unlinked victim against the registry (links a sure match, reports "
     "victim_possible_match otherwise) and reports nik_disagrees_with_registry"
 )
+ENROLMENT_RULES = (
+    "reports enrolled_twice (overlapping enrolments of one person in the program, after identity "
+    "resolution) and over_benefit_limit (the person's benefits from the program beyond its limit)"
+)
+PANTI_RULES = (
+    "reports panti_resident_displaced (an active stay while the person, after identity resolution, is "
+    "displaced at an evacuation site) and admitted_twice (active stays in two panti at once) on the "
+    "person's active admissions"
+)
+PPKS_RULE = (
+    "reports aid_after_ppks_resolved on the person's program benefits and WRSE aid given after every "
+    "PPKS assessment they had by then was resolved (read from the programs service's feed)"
+)
 TO_PROGRAMS = "forwards it to the programs service's feed ({path}), newest occurred_at wins"
 
 _TYPES = (
@@ -439,7 +454,11 @@ _TYPES = (
         "A duplicate person was merged into another.",
         consumers={
             "identity": "re-points the programs and disaster records to the survivor, then "
-            + RECHECK_PERSON.replace("the person's", "the survivor's")
+            + RECHECK_PERSON.replace("the person's", "the survivor's"),
+            "enrolments": "judges the survivor's enrolments and benefits again, the merged "
+            "person's with them",
+            "panti": PANTI_RULES,
+            "ppks_resolved": PPKS_RULE,
         },
     ),
     EventType(
@@ -447,7 +466,12 @@ _TYPES = (
         PersonUnmerged,
         "registry",
         "A merge was undone.",
-        consumers={"identity": "puts the re-pointed records back, then re-checks both people's records"},
+        consumers={
+            "identity": "puts the re-pointed records back, then re-checks both people's records",
+            "enrolments": "judges both people's enrolments and benefits again, apart",
+            "panti": PANTI_RULES,
+            "ppks_resolved": PPKS_RULE,
+        },
     ),
     EventType(
         "people.imported",
@@ -460,14 +484,20 @@ _TYPES = (
         PpksAssessment,
         "registry",
         "A PPKS assessment was recorded: the programs service builds its SPM figures on these.",
-        consumers={"programs_feed": TO_PROGRAMS.format(path="/feeds/ppks-assessments")},
+        consumers={
+            "programs_feed": TO_PROGRAMS.format(path="/feeds/ppks-assessments"),
+            "ppks_resolved": PPKS_RULE,
+        },
     ),
     EventType(
         "ppks_assessment.updated",
         PpksAssessment,
         "registry",
         "A PPKS assessment changed (e.g. resolved).",
-        consumers={"programs_feed": TO_PROGRAMS.format(path="/feeds/ppks-assessments")},
+        consumers={
+            "programs_feed": TO_PROGRAMS.format(path="/feeds/ppks-assessments"),
+            "ppks_resolved": PPKS_RULE,
+        },
     ),
     EventType(
         "psks_role.recorded",
@@ -521,8 +551,8 @@ _TYPES = (
         "worker",
         "One partition of a full reconciliation, as a job of its own so that free workers share them.",
         consumers={
-            "full": "re-checks the partition's distributions and admissions from the services' exports "
-            "with the incremental path's rules"
+            "full": "re-checks the partition's distributions, admissions, enrolments (and their "
+            "benefits) and WRSE aid from the services' exports with the incremental path's rules"
         },
         derived_from=("reconcile.requested",),
     ),
@@ -539,14 +569,23 @@ _TYPES = (
         VictimRegistered,
         "disaster",
         "A victim was registered (the programs service counts them for SPM service 5).",
-        consumers={"identity": MATCH_VICTIM, "programs_feed": TO_PROGRAMS.format(path="/feeds/victims")},
+        consumers={
+            "identity": MATCH_VICTIM,
+            "programs_feed": TO_PROGRAMS.format(path="/feeds/victims"),
+            "panti": PANTI_RULES,
+        },
     ),
     EventType(
         "victim.updated",
         VictimUpdated,
         "disaster",
-        "A victim's condition, identity or match changed.",
-        consumers={"identity": MATCH_VICTIM, "programs_feed": TO_PROGRAMS.format(path="/feeds/victims")},
+        "A victim's condition, identity or match changed, or the victim checked in at or out of an "
+        "evacuation site (`changed`: site).",
+        consumers={
+            "identity": MATCH_VICTIM,
+            "programs_feed": TO_PROGRAMS.format(path="/feeds/victims"),
+            "panti": PANTI_RULES,
+        },
     ),
     EventType(
         "distribution.recorded",
@@ -582,22 +621,40 @@ _TYPES = (
         "programs",
         "A quarter's spending of a program was recorded.",
     ),
-    EventType("enrolment.created", EnrolmentCreated, "programs", "A person was enrolled in a program."),
-    EventType("benefit.recorded", BenefitRecorded, "programs", "A benefit was given under an enrolment."),
+    EventType(
+        "enrolment.created",
+        EnrolmentCreated,
+        "programs",
+        "A person was enrolled in a program.",
+        consumers={"enrolments": ENROLMENT_RULES},
+    ),
+    EventType(
+        "benefit.recorded",
+        BenefitRecorded,
+        "programs",
+        "A benefit was given under an enrolment.",
+        consumers={"enrolments": ENROLMENT_RULES, "ppks_resolved": PPKS_RULE},
+    ),
     EventType("institution.created", InstitutionCreated, "programs", "A panti (institution) was created."),
     EventType(
         "admission.created",
         AdmissionCreated,
         "programs",
         "A client was admitted to a panti.",
-        consumers={"recipients": "reports client_not_in_registry / client_deceased on the admission"},
+        consumers={
+            "recipients": "reports client_not_in_registry / client_deceased on the admission",
+            "panti": PANTI_RULES,
+        },
     ),
     EventType(
         "admission.discharged",
         AdmissionDischarged,
         "programs",
         "A client left a panti.",
-        consumers={"recipients": "re-checks the stay as closed: client_deceased no longer holds on it"},
+        consumers={
+            "recipients": "re-checks the stay as closed: client_deceased no longer holds on it",
+            "panti": PANTI_RULES + "; on the closed stay they no longer hold",
+        },
     ),
     EventType(
         "admission.peksos_assigned",
@@ -627,6 +684,7 @@ _TYPES = (
         WrseAidRecorded,
         "programs",
         "Aid for a house (RS-RTLH / WRSE) was given to an assessed person.",
+        consumers={"ppks_resolved": PPKS_RULE},
     ),
     EventType(
         "targeting_run.requested",

@@ -68,10 +68,18 @@ def test_garbage_cursor_is_invalid_naming_cursor(cursor: str, width: int) -> Non
 
 def test_page_model() -> None:
     page = Page[int](items=[1, 2])
-    assert page.model_dump() == {"items": [1, 2], "next_cursor": None}
-    assert json.loads(Page[str](items=["a"], next_cursor="c").model_dump_json()) == {
+    assert page.model_dump() == {
+        "items": [1, 2],
+        "next_cursor": None,
+        "total": None,
+        "total_is_lower_bound": False,
+    }
+    counted = Page[str](items=["a"], next_cursor="c", total=10_000, total_is_lower_bound=True)
+    assert json.loads(counted.model_dump_json()) == {
         "items": ["a"],
         "next_cursor": "c",
+        "total": 10_000,
+        "total_is_lower_bound": True,
     }
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.disaster.exports import service
-from services.disaster.exports.schemas import RecipientsQuery
+from services.disaster.exports.schemas import DisplacedQuery, RecipientsQuery
 from shared.app import SessionDep
 from shared.auth import CurrentPrincipal
 from shared.errors import Problem
@@ -57,3 +57,19 @@ async def distributions_of_recipients(
 ) -> Response:
     # Built as JSON by PostgreSQL: thousands of records, no Python objects.
     return Response(await service.of_recipients(session, principal, body), media_type="application/json")
+
+
+@router.post(
+    "/victims/displaced",
+    tags=["victims"],
+    summary="Victims of some people displaced now (worker only)",
+    description="A JSON list of the victims who are any of `person_ids` (registry ids) or `niks`, of "
+    "condition mengungsi and checked in at an evacuation site (not out yet): `victim_id`, `disaster_id`, "
+    "`person_id`, `nik`, `region_code`, `site_id`, `checked_in_at`. For the rule of a panti resident "
+    "also displaced at a site.",
+    responses={200: {"content": {"application/json": {}}}, 403: {"model": Problem}, 422: {"model": Problem}},
+)
+async def displaced_victims(
+    body: DisplacedQuery, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    return Response(await service.displaced(session, principal, body), media_type="application/json")

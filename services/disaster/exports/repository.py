@@ -6,6 +6,8 @@ from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disaster.distributions.models import Distribution, DistributionLine
+from services.disaster.sites.models import SiteStay
+from services.disaster.victims.models import Victim
 from shared.ndjson import in_partition, in_shard
 
 
@@ -66,5 +68,27 @@ async def of_recipients(
     query = select(func.coalesce(func.json_agg(_as_json()), literal_column("'[]'::json"))).where(
         d.disaster_id.in_(disaster_ids),
         or_(d.person_id.in_(person_ids), d.nik.in_(niks)),
+    )
+    return str(await session.scalar(select(cast(query.scalar_subquery(), TEXT))))
+
+
+async def displaced(session: AsyncSession, person_ids: list[uuid.UUID], niks: list[str]) -> str:
+    """The victims who are any of these registry ids or NIKs and are displaced now: condition mengungsi
+    and checked in at a site, not out yet. A JSON list."""
+    v, stay = Victim, SiteStay
+    row = func.json_build_object(
+        "victim_id", v.id,
+        "disaster_id", v.disaster_id,
+        "person_id", v.person_id,
+        "nik", v.nik,
+        "region_code", v.region_code,
+        "site_id", stay.site_id,
+        "checked_in_at", stay.checked_in_at,
+    )  # fmt: skip
+    query = (
+        select(func.coalesce(func.json_agg(row), literal_column("'[]'::json")))
+        .select_from(v)
+        .join(stay, (stay.victim_id == v.id) & stay.checked_out_at.is_(None))
+        .where(v.condition == "mengungsi", or_(v.person_id.in_(person_ids), v.nik.in_(niks)))
     )
     return str(await session.scalar(select(cast(query.scalar_subquery(), TEXT))))

@@ -14,3 +14,10 @@ class RecipientsQuery(BaseModel):
     disaster_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
     person_ids: list[uuid.UUID] = Field(default_factory=list, max_length=RECIPIENTS_LIMIT)
     niks: list[Nik] = Field(default_factory=list, max_length=RECIPIENTS_LIMIT)
+
+
+class DisplacedQuery(BaseModel):
+    """Victims displaced now (mengungsi, checked in at a site) who are any of these people."""
+
+    person_ids: list[uuid.UUID] = Field(default_factory=list, max_length=RECIPIENTS_LIMIT)
+    niks: list[Nik] = Field(default_factory=list, max_length=RECIPIENTS_LIMIT)

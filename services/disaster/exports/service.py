@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.disaster.exports import repository
-from services.disaster.exports.schemas import RecipientsQuery
+from services.disaster.exports.schemas import DisplacedQuery, RecipientsQuery
 from shared import ndjson
 from shared.auth import Principal
 
@@ -34,3 +34,11 @@ async def of_recipients(session: AsyncSession, principal: Principal, asked: Reci
     if not asked.person_ids and not asked.niks:
         return "[]"
     return await repository.of_recipients(session, asked.disaster_ids, asked.person_ids, asked.niks)
+
+
+async def displaced(session: AsyncSession, principal: Principal, asked: DisplacedQuery) -> str:
+    """JSON text: a list of displaced victims with their open site stay."""
+    check(principal)
+    if not asked.person_ids and not asked.niks:
+        return "[]"
+    return await repository.displaced(session, asked.person_ids, asked.niks)

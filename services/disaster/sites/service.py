@@ -262,6 +262,9 @@ async def check_in(
         # Sheltered at a site is displaced (mengungsi), in BNPB's classes.
         victim.condition, victim.version, victim.updated_at = "mengungsi", victim.version + 1, now
         publish(session, OutboxEvent, victims.event("updated", victim, disaster, changed=["condition"]))
+    else:
+        # Where a victim is sheltered is the worker's business too (a panti resident at a site).
+        publish(session, OutboxEvent, victims.event("updated", victim, disaster, changed=["site"]))
     await session.flush()
     return stay_read(stay)
 
@@ -282,6 +285,9 @@ async def check_out(
     if at < stay.checked_in_at:
         raise Invalid("at", f"the victim checked in at {stay.checked_in_at.isoformat()}, after this")
     await repository.check_out(session, stay, at=at, by=principal.sub)
+    disaster = await disasters.get_or_raise(session, principal, victim.disaster_id)
+    publish(session, OutboxEvent, victims.event("updated", victim, disaster, changed=["site"]))
+    await session.flush()
     return stay_read(stay)
 
 

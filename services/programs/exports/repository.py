@@ -5,6 +5,8 @@ from sqlalchemy import Select, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.programs.feeds.models import PpksAssessmentView
+from services.programs.groups.models import WrseAid
 from services.programs.institutions.models import Admission
 from services.programs.programs.models import Benefit, Enrolment, Program
 from shared.ndjson import in_partition, in_shard
@@ -12,8 +14,14 @@ from shared.ndjson import in_partition, in_shard
 
 def admissions(region: str | None, *, exact: bool, shard: int = 0, shards: int = 1) -> Select[str]:
     """Every admission of the partition (by the institution's region), open or discharged."""
+    return select(cast(_admission_json(), TEXT)).where(
+        in_partition(Admission.region_code, region, exact=exact), in_shard(Admission.id, shard, shards)
+    )
+
+
+def _admission_json() -> Any:
     a = Admission
-    row = func.json_build_object(
+    return func.json_build_object(
         "admission_id", a.id,
         "institution_id", a.institution_id,
         "person_id", a.person_id,
@@ -22,9 +30,6 @@ def admissions(region: str | None, *, exact: bool, shard: int = 0, shards: int =
         "discharged_on", a.discharged_on,
         "region_code", a.region_code,
     )  # fmt: skip
-    return select(cast(row, TEXT)).where(
-        in_partition(a.region_code, region, exact=exact), in_shard(a.id, shard, shards)
-    )
 
 
 def _enrolment_json() -> Any:
@@ -93,4 +98,63 @@ async def enrolments_of_people(
         "enrolments", enrolled.scalar_subquery(),
         "benefits", given.scalar_subquery(),
     )  # fmt: skip
+    return str(await session.scalar(select(cast(answer, TEXT))))
+
+
+async def active_admissions_of(session: AsyncSession, person_ids: list[uuid.UUID]) -> str:
+    """The active stays of these registry ids, as a JSON list (each as in the export)."""
+    query = select(func.coalesce(func.json_agg(_admission_json()), literal_column("'[]'::json"))).where(
+        Admission.person_id.in_(person_ids), Admission.status == "active"
+    )
+    return str(await session.scalar(select(cast(query.scalar_subquery(), TEXT))))
+
+
+def _wrse_aid_json() -> Any:
+    """A WRSE aid as the keys of its `wrse_aid.recorded` payload."""
+    w = WrseAid
+    return func.json_build_object(
+        "aid_id", w.id,
+        "person_id", w.person_id,
+        "assessment_id", w.assessment_id,
+        "program_id", w.program_id,
+        "region_code", w.region_code,
+        "kind", w.kind,
+        "amount", cast(func.trim_scale(w.amount), TEXT),
+        "given_on", w.given_on,
+    )  # fmt: skip
+
+
+def wrse_aids(region: str | None, *, exact: bool, shard: int = 0, shards: int = 1) -> Select[str]:
+    """Every WRSE aid of the partition (by the aid's region)."""
+    return select(cast(_wrse_aid_json(), TEXT)).where(
+        in_partition(WrseAid.region_code, region, exact=exact), in_shard(WrseAid.id, shard, shards)
+    )
+
+
+async def social_aid_of(session: AsyncSession, person_ids: list[uuid.UUID]) -> str:
+    """JSON text {assessments, benefits, wrse_aids} of these registry ids."""
+    a = PpksAssessmentView
+    assessment = func.json_build_object(
+        "assessment_id", a.assessment_id,
+        "person_id", a.person_id,
+        "ppks_type", a.ppks_type,
+        "status", a.status,
+        "assessed_on", a.assessed_on,
+        "resolved_on", a.resolved_on,
+    )  # fmt: skip
+    empty: Any = literal_column("'[]'::json")
+    answer = func.json_build_object(
+        "assessments",
+        select(func.coalesce(func.json_agg(assessment), empty))
+        .where(a.person_id.in_(person_ids))
+        .scalar_subquery(),
+        "benefits",
+        select(func.coalesce(func.json_agg(_benefit_json()), empty))
+        .where(Benefit.person_id.in_(person_ids))
+        .scalar_subquery(),
+        "wrse_aids",
+        select(func.coalesce(func.json_agg(_wrse_aid_json()), empty))
+        .where(WrseAid.person_id.in_(person_ids))
+        .scalar_subquery(),
+    )
     return str(await session.scalar(select(cast(answer, TEXT))))

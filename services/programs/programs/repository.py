@@ -153,3 +153,18 @@ async def benefits_of(session: AsyncSession, enrolment_id: uuid.UUID) -> Sequenc
             select(Benefit).where(Benefit.enrolment_id == enrolment_id).order_by(Benefit.given_on, Benefit.id)
         )
     ).all()
+
+
+async def regions_of(
+    session: AsyncSession, subject_type: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The region of each enrolment, or of each benefit's enrolment (findings are read by it)."""
+    if subject_type == "enrolment":
+        query = select(Enrolment.id, Enrolment.region_code).where(Enrolment.id.in_(list(ids)))
+    else:
+        query = (
+            select(Benefit.id, Enrolment.region_code)
+            .join(Enrolment, Benefit.enrolment_id == Enrolment.id)
+            .where(Benefit.id.in_(list(ids)))
+        )
+    return {row[0]: row[1] for row in await session.execute(query)}

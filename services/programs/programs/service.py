@@ -2,6 +2,7 @@
 period and the aid they receive, within the program's limit."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
 from shared.events import EventEnvelope, publish
+from shared.findings import Scope
 from shared.pagination import Page, encode_cursor
 
 
@@ -350,3 +352,18 @@ async def benefits(session: AsyncSession, principal: Principal, enrolment_id: uu
     if enrolment is None:
         raise NotFound(f"no enrolment {enrolment_id} in your scope")
     return [BenefitRead.model_validate(b) for b in await repository.benefits_of(session, enrolment.id)]
+
+
+async def subjects_scope(
+    session: AsyncSession, subject_type: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Scope]:
+    """Findings on enrolments and benefits (the enrolment rules'): each in its enrolment's region."""
+    if subject_type not in ("enrolment", "benefit") or not ids:
+        return {}
+    return {
+        i: (region, None) for i, region in (await repository.regions_of(session, subject_type, ids)).items()
+    }
+
+
+async def subject_scope(session: AsyncSession, subject_type: str, subject_id: uuid.UUID) -> Scope | None:
+    return (await subjects_scope(session, subject_type, [subject_id])).get(subject_id)

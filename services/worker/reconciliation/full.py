@@ -21,7 +21,14 @@ from typing import Any
 import structlog
 
 from services.worker.clients import Services
-from services.worker.reconciliation import double_receipt, people, recipients
+from services.worker.reconciliation import (
+    double_receipt,
+    enrolments,
+    panti,
+    people,
+    ppks_resolved,
+    recipients,
+)
 from shared.events import EventEnvelope
 from shared.events.queue import EventQueue
 from shared.metrics import (
@@ -57,9 +64,29 @@ async def check_distributions(services: Services, distributions: list[dict[str, 
     )
 
 
+async def check_admissions(services: Services, admissions: list[dict[str, Any]]) -> None:
+    """The checks of `admission.created` / `.discharged`: the client in the registry, and where else the
+    person is (another panti, an evacuation site). Each admission is in one partition's export."""
+    await asyncio.gather(
+        recipients.check_admissions(services, admissions), panti.check_admissions(services, admissions)
+    )
+
+
+async def check_enrolments(services: Services, records: list[dict[str, Any]]) -> None:
+    """The checks of `enrolment.created` and `benefit.recorded`: each enrolment is in one partition's
+    export, and its chunk reports on it and on the benefits given under it (the limit, and aid after the
+    person's PPKS assessments were resolved)."""
+    await asyncio.gather(
+        enrolments.check(services, records, only_these=True),
+        ppks_resolved.check_benefits_under(services, records),
+    )
+
+
 SOURCES: list[tuple[str, str, str, Check]] = [
     ("distributions", "disaster", "/api/v1/distributions/export", check_distributions),
-    ("admissions", "programs", "/api/v1/admissions/export", recipients.check_admissions),
+    ("admissions", "programs", "/api/v1/admissions/export", check_admissions),
+    ("enrolments", "programs", "/api/v1/enrolments/export", check_enrolments),
+    ("wrse_aids", "programs", "/api/v1/wrse-aids/export", ppks_resolved.check_wrse_aids),
 ]
 
 
