@@ -69,7 +69,7 @@ async def on_person_changed(services: Services, event: EventEnvelope) -> None:
 SINGLE: dict[str, Handler] = {
     "person.updated": on_person_changed,
 }
-SINGLE = programs_feed.register(SINGLE)  # registry and disaster facts for the programs service
+SINGLE.update(programs_feed.FORWARDS)  # registry and disaster facts for the programs service
 SINGLE.update(duplicate_scans.HANDLERS)  # registry duplicate scans: one job per partition
 
 # Every consumer of every event type. Consumers of one type run one after the other on the batch.
@@ -86,6 +86,7 @@ def add(consumers: Mapping[str, Consumer]) -> None:
 HANDLERS = CONSUMERS
 
 add(recipients.CONSUMERS)  # recipients and clients against the registry, in bulk
+add(programs_feed.CONSUMERS)  # relief handed out, for the programs service's SPM counts, in bulk
 add(double_receipt.CONSUMERS)  # one person's aid in a disaster beyond the entitlement, across identities
 # Offline batches: every distribution of the batch events, to every consumer of distribution.recorded.
 CONSUMERS["distributions.synced"] = [disaster_batches.expand(CONSUMERS)]

@@ -279,3 +279,61 @@ async def test_people_with_several_assessments_are_marked_even_when_fed_at_once(
     )
     assert await multiple_flags(engine, other) == [False]
     assert first["person_id"] == str(other)
+
+
+def relief(distribution_id: str, occurred: int, person_id: str | None = None) -> dict:
+    return {
+        "distribution_id": distribution_id,
+        "disaster_id": str(uuid.uuid4()),
+        "person_id": person_id or str(uuid.uuid4()),
+        "distributed_at": "2026-11-02T10:00:00+08:00",
+        "occurred_at": moment(occurred),
+    }
+
+
+async def test_distributions_are_fed_in_bulk_newest_event_wins(programs: httpx.AsyncClient, engine) -> None:  # type: ignore[no-untyped-def]
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    newer_person = str(uuid.uuid4())
+    batch = [relief(first, 10), relief(second, 10), relief(first, 20, newer_person), relief(first, 15)]
+    response = await programs.put("/api/v1/feeds/distributions", json={"items": batch}, headers=SERVICE)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": 4, "applied": 2}
+    async with engine.connect() as conn:
+        held = dict(
+            (
+                await conn.execute(
+                    text("SELECT distribution_id::text, person_id::text FROM programs.relief_receipts")
+                )
+            ).all()
+        )
+    assert held[first] == newer_person and set(held) == {first, second}
+
+    # The same batch again (the same events rewrite the same values), and an older event: nothing changes.
+    again = await programs.put("/api/v1/feeds/distributions", json={"items": batch}, headers=SERVICE)
+    assert again.status_code == 200
+    older = await programs.put(
+        "/api/v1/feeds/distributions", json={"items": [relief(first, 1)]}, headers=SERVICE
+    )
+    assert older.json()["applied"] == 0
+    assert await count(engine, "relief_receipts") == 2
+    async with engine.connect() as conn:
+        person = await conn.scalar(
+            text("SELECT person_id::text FROM programs.relief_receipts WHERE distribution_id = :id"),
+            {"id": first},
+        )
+    assert person == newer_person
+
+
+async def test_bulk_distribution_feed_is_for_the_worker_and_checks_every_item(
+    programs: httpx.AsyncClient,
+    engine,  # type: ignore[no-untyped-def]
+) -> None:
+    good = relief(str(uuid.uuid4()), 1)
+    officer = await programs.put("/api/v1/feeds/distributions", json={"items": [good]}, headers=PROVINCE)
+    assert officer.status_code == 403
+    bad = {**relief(str(uuid.uuid4()), 1), "distributed_at": "2026-11-02T10:00:00"}  # no zone
+    response = await programs.put("/api/v1/feeds/distributions", json={"items": [good, bad]}, headers=SERVICE)
+    assert response.status_code == 422 and problem_fields(response) == {"items.1.distributed_at"}
+    empty = await programs.put("/api/v1/feeds/distributions", json={"items": []}, headers=SERVICE)
+    assert empty.status_code == 422 and problem_fields(empty) == {"items"}
+    assert await count(engine, "relief_receipts") == 0

@@ -59,6 +59,12 @@ def _benefit_json() -> Any:
     )  # fmt: skip
 
 
+def _benefits_of(person_ids: list[uuid.UUID]) -> Any:
+    """Benefits of these people, found through their enrolments (a benefit names its enrolment's person,
+    and a merge re-points both): benefits are indexed by enrolment, not by person alone."""
+    return Benefit.enrolment_id.in_(select(Enrolment.id).where(Enrolment.person_id.in_(person_ids)))
+
+
 def _program_json() -> Any:
     p = Program
     return func.json_build_object(
@@ -84,9 +90,7 @@ async def enrolments_of_people(
     enrolled = select(func.coalesce(func.json_agg(_enrolment_json()), empty)).where(
         Enrolment.person_id.in_(person_ids)
     )
-    given = select(func.coalesce(func.json_agg(_benefit_json()), empty)).where(
-        Benefit.person_id.in_(person_ids)
-    )
+    given = select(func.coalesce(func.json_agg(_benefit_json()), empty)).where(_benefits_of(person_ids))
     programs = select(Enrolment.program_id).where(Enrolment.person_id.in_(person_ids))
     if program_ids is not None:
         enrolled = enrolled.where(Enrolment.program_id.in_(program_ids))
@@ -150,7 +154,7 @@ async def social_aid_of(session: AsyncSession, person_ids: list[uuid.UUID]) -> s
         .scalar_subquery(),
         "benefits",
         select(func.coalesce(func.json_agg(_benefit_json()), empty))
-        .where(Benefit.person_id.in_(person_ids))
+        .where(_benefits_of(person_ids))
         .scalar_subquery(),
         "wrse_aids",
         select(func.coalesce(func.json_agg(_wrse_aid_json()), empty))

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 from services.programs.feeds import service
 from services.programs.feeds.schemas import (
     DistributionFeed,
+    DistributionFeedBatch,
+    FeedBatchResult,
     FeedResult,
     PpksAssessmentFeed,
     PsksRoleFeed,
@@ -62,6 +64,19 @@ async def feed_victim(
     victim_id: uuid.UUID, body: VictimFeed, session: SessionDep, principal: CurrentPrincipal
 ) -> FeedResult:
     return await service.victim(session, principal, victim_id, body)
+
+
+@router.put(
+    "/feeds/distributions",
+    response_model=FeedBatchResult,
+    summary="Project many distributions at once (worker only)",
+    description=IDEMPOTENT + " Up to 5,000 items; the newest event per distribution counts.",
+    responses=SERVICE_ONLY,
+)
+async def feed_distributions(
+    body: DistributionFeedBatch, session: SessionDep, principal: CurrentPrincipal
+) -> FeedBatchResult:
+    return await service.distributions(session, principal, body)
 
 
 @router.put(

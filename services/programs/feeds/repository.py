@@ -40,6 +40,26 @@ async def upsert(
     return False, current or datetime.now(UTC)
 
 
+async def upsert_many(session: AsyncSession, model: Model, key: str, rows: list[dict[str, Any]]) -> int:
+    """`upsert` for many rows in one statement; returns how many changed. Rows must have distinct keys
+    (PostgreSQL refuses to update one row twice in a statement)."""
+    if not rows:
+        return 0
+    table = model.__table__
+    statement = insert(model).values(rows)
+    update: dict[str, Any] = {c: statement.excluded[c] for c in rows[0] if c != key}
+    if "updated_at" in table.c:
+        update["updated_at"] = func.now()
+    changed = await session.scalars(
+        statement.on_conflict_do_update(
+            index_elements=[key],
+            set_=update,
+            where=table.c.event_occurred_at <= statement.excluded.event_occurred_at,
+        ).returning(literal(True))
+    )
+    return len(changed.all())
+
+
 async def assessment(session: AsyncSession, assessment_id: uuid.UUID) -> PpksAssessmentView | None:
     return await session.get(PpksAssessmentView, assessment_id)
 

@@ -60,6 +60,19 @@ class DistributionFeed(_Feed):
     distributed_at: AwareDatetime
 
 
+class DistributionFeedItem(DistributionFeed):
+    distribution_id: uuid.UUID
+
+
+class DistributionFeedBatch(BaseModel):
+    items: list[DistributionFeedItem] = Field(min_length=1, max_length=5000)
+
+
+class FeedBatchResult(BaseModel):
+    received: int
+    applied: int = Field(description="How many rows changed (the others held a newer or the same event)")
+
+
 class FeedResult(BaseModel):
     id: uuid.UUID
     applied: bool = Field(description="false: the projection already held a newer (or the same) event")

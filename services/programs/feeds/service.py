@@ -14,6 +14,8 @@ from services.programs.feeds.models import (
 )
 from services.programs.feeds.schemas import (
     DistributionFeed,
+    DistributionFeedBatch,
+    FeedBatchResult,
     FeedResult,
     PpksAssessmentFeed,
     PsksRoleFeed,
@@ -69,6 +71,28 @@ async def victim(
     session: AsyncSession, principal: Principal, victim_id: uuid.UUID, data: VictimFeed
 ) -> FeedResult:
     return await _apply(session, principal, DisasterVictimView, "victim_id", victim_id, data.model_dump())
+
+
+async def distributions(
+    session: AsyncSession, principal: Principal, batch: DistributionFeedBatch
+) -> FeedBatchResult:
+    """Many distributions at once (an offline batch, or the worker's batch of events): the newest
+    event per distribution, in one statement per thousand."""
+    principal.require_exactly("service")
+    newest: dict[uuid.UUID, dict[str, object]] = {}
+    for item in batch.items:
+        held = newest.get(item.distribution_id)
+        if held is None or held["event_occurred_at"] <= item.occurred_at:  # type: ignore[operator]
+            values = item.model_dump()
+            values["event_occurred_at"] = values.pop("occurred_at")
+            newest[item.distribution_id] = values
+    rows = list(newest.values())
+    applied = 0
+    for start in range(0, len(rows), 1000):
+        applied += await repository.upsert_many(
+            session, ReliefReceiptView, "distribution_id", rows[start : start + 1000]
+        )
+    return FeedBatchResult(received=len(batch.items), applied=applied)
 
 
 async def distribution(

@@ -121,9 +121,10 @@ async def judge(
     response = await services.programs.request("POST", "/api/v1/enrolments/of-people", json=body)
     response.raise_for_status()
     related = response.json()
-    # A record may name an id the batch did not (a duplicate the registry merged): ask about those too.
+    # A record may name an id the batch did not (a duplicate the registry merged): ask about those too
+    # (an id asked already and not found has the same answer).
     named = {str(r["person_id"]) for r in related["enrolments"] + related["benefits"]}
-    found = await people.find_many(services, person_ids=sorted(named - set(asked.by_id)))
+    found = await people.find_many(services, person_ids=sorted(named - {str(i) for i in person_ids}))
     found.by_id.update(asked.by_id)
     limits = {
         str(p["program_id"]): Decimal(p["benefit_limit"]) if p.get("benefit_limit") is not None else None

@@ -5,8 +5,9 @@ findings; reports that no longer hold close stale findings.
 `kessos reconcile [--region PREFIX]` and the nightly cron send one `reconcile.requested` event. Its
 consumer fans out one `reconcile.partition_requested` job per partition, through the normal queue, so
 that whichever workers are free share them: each province's own records (kept at province level) and
-each regency. A partition's job streams that region's distributions and admissions, looks their people
-up in bulk and reports findings in bulk, a few thousand records at a time.
+each regency. A partition's job streams that region's distributions, admissions, enrolments (with the
+benefits under them) and WRSE aid, looks their people up in bulk and reports findings in bulk, a few
+thousand records at a time.
 
 The partition events are derived, not stored: their ids are fixed by the request and the partition, so
 a redelivered request re-sends the same jobs, and re-running a partition is idempotent."""

@@ -101,11 +101,12 @@ async def judge(
     """Every active stay and every displaced victim of these people (any of their ids and NIKs), judged
     together. `admissions`: report on these only (their current state, from an export chunk or events)
     rather than on every active stay found."""
+    person_ids, niks = [str(i) for i in person_ids if i], [n for n in niks if n]
     asked = await people.find_many(services, person_ids=person_ids, niks=niks)
     persons = list(asked.by_id.values()) + list(asked.by_nik.values())
-    ids = {str(i) for i in person_ids if i} | {p.id for p in persons}
+    ids = set(person_ids) | {p.id for p in persons}
     ids |= {alias for p in persons for alias, _ in p.aliases}
-    numbers = {n for n in niks if n} | {p.nik for p in persons if p.nik}
+    numbers = set(niks) | {p.nik for p in persons if p.nik}
     numbers |= {nik for p in persons for _, nik in p.aliases if nik}
     if not ids and not numbers:
         return []
@@ -121,11 +122,13 @@ async def judge(
     )
     response.raise_for_status()
     victims: list[dict[str, Any]] = response.json()
-    # The records found may name ids and NIKs the batch did not: ask about those too.
+    # The records found may name ids and NIKs the batch did not: ask about those too (one asked already
+    # has the same answer).
+    asked_ids, asked_niks = set(person_ids), set(niks)
     found = await people.find_many(
         services,
-        person_ids=[r.get("person_id") for r in stays + victims if r.get("person_id") not in asked.by_id],
-        niks=[v.get("nik") for v in victims if not v.get("person_id") and v.get("nik") not in asked.by_nik],
+        person_ids=[r.get("person_id") for r in stays + victims if str(r.get("person_id")) not in asked_ids],
+        niks=[v.get("nik") for v in victims if not v.get("person_id") and v.get("nik") not in asked_niks],
     )
     found.by_id.update(asked.by_id)
     found.by_nik.update(asked.by_nik)

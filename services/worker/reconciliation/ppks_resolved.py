@@ -104,7 +104,8 @@ async def judge(services: Services, person_ids: Iterable[str], *, keep: Keep | N
         benefits = [b for b in benefits if keep("benefit", b)]
         wrse_aids = [w for w in wrse_aids if keep("wrse_aid", w)]
     named = {str(r["person_id"]) for r in related["assessments"] + benefits + wrse_aids}
-    found = await people.find_many(services, person_ids=sorted(named - set(asked.by_id)))
+    # Ids the batch did not name (a merged duplicate's records); one asked already has the same answer.
+    found = await people.find_many(services, person_ids=sorted(named - set(person_ids)))
     found.by_id.update(asked.by_id)
     return evaluate(related["assessments"], benefits, wrse_aids, lambda i: found.of(person_id=i, nik=None))
 

@@ -8,10 +8,11 @@ older event, so redelivery and out-of-order delivery are both harmless."""
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.worker.clients import Services, TransientError
+from services.worker.clients import Services
 from shared.events import EventEnvelope
 
 Handler = Callable[[Services, EventEnvelope], Awaitable[None]]
+FEED_BATCH = 2000
 
 
 async def _forward(services: Services, path: str, event: EventEnvelope) -> None:
@@ -33,8 +34,18 @@ async def on_victim(services: Services, event: EventEnvelope) -> None:
     await _forward(services, f"/api/v1/feeds/victims/{event.payload['victim_id']}", event)
 
 
-async def on_distribution(services: Services, event: EventEnvelope) -> None:
-    await _forward(services, f"/api/v1/feeds/distributions/{event.payload['distribution_id']}", event)
+async def forward_distributions(services: Services, events: list[EventEnvelope]) -> None:
+    """Relief handed out, in bulk: one call per few thousand distributions, not one each."""
+    items = [
+        {**event.payload, "occurred_at": event.occurred_at.isoformat()}
+        for event in events
+        if event.payload.get("distribution_id")
+    ]
+    for start in range(0, len(items), FEED_BATCH):
+        response = await services.programs.request(
+            "PUT", "/api/v1/feeds/distributions", json={"items": items[start : start + FEED_BATCH]}
+        )
+        response.raise_for_status()  # 4xx is final: a malformed payload will not get better
 
 
 FORWARDS: dict[str, Handler] = {
@@ -44,30 +55,6 @@ FORWARDS: dict[str, Handler] = {
     "psks_role.updated": on_psks_role,
     "victim.registered": on_victim,
     "victim.updated": on_victim,
-    "distribution.recorded": on_distribution,
 }
-
-
-def _both(first: Handler, second: Handler) -> Handler:
-    async def run(services: Services, event: EventEnvelope) -> None:
-        # Each runs even if the other fails; a transient failure wins so that the job is retried
-        # (both are idempotent, so running one of them again does no harm).
-        errors: list[BaseException] = []
-        for handler in (first, second):
-            try:
-                await handler(services, event)
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
-
-    return run
-
-
-def register(handlers: dict[str, Handler]) -> dict[str, Handler]:
-    """`handlers` plus the forwards. An event that already has a handler (e.g. distribution.recorded,
-    checked against the registry) keeps it and is forwarded as well."""
-    merged = dict(handlers)
-    for event_type, forward in FORWARDS.items():
-        merged[event_type] = _both(merged[event_type], forward) if event_type in merged else forward
-    return merged
+# Batch consumers (see services/worker/handlers.py).
+CONSUMERS = {"distribution.recorded": forward_distributions}
