@@ -25,7 +25,7 @@ import signal
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,9 @@ from arq.worker import Worker, func
 from services.prestart import migrate
 from shared.embedded import EmbeddedPostgres, EmbeddedValkey
 from shared.events.queue import EventQueue
+from shared.events.relay import JOB_EVENTS
 from tests.e2e.flows import ADMIN, person, stocked_warehouse
 from tests.support import System, create_database, drop_database, server_url
-
-JOB_EVENTS = 100
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -224,8 +223,18 @@ async def latency(system: System, payloads: list[dict[str, Any]], rate: float) -
 
 
 async def main(args: argparse.Namespace, system: System) -> None:
+    # Enough registry people that each receives aid a few times, as in the field (a person with
+    # hundreds of distributions in one disaster would make every check of theirs re-read them all).
     async with httpx.AsyncClient(timeout=60) as http:
-        known = [(await person(http, system))["id"] for _ in range(50)]
+        gate = asyncio.Semaphore(16)
+
+        async def one(i: int) -> str:
+            born = date(1950, 1, 1) + timedelta(days=i)  # a NIK of its own: birth date + sequence
+            nik = f"637101{born.day:02d}{born.month:02d}{born.year % 100:02d}{1 + i % 9999:04d}"
+            async with gate:
+                return str((await person(http, system, nik=nik, birth_date=born.isoformat()))["id"])
+
+        known = list(await asyncio.gather(*(one(i) for i in range(args.people))))
     worker = system.processes.pop("worker")
     worker.send_signal(signal.SIGTERM)
     worker.wait(timeout=30)
@@ -263,6 +272,7 @@ def cli() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--people", type=int, default=5_000, help="registry people receiving aid")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()

@@ -1,5 +1,6 @@
 """The worker's HTTP clients for the three services. The worker never reads their tables."""
 
+import dataclasses
 import json
 import re
 import secrets
@@ -7,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -206,6 +207,13 @@ class Services:
     registry: ServiceClient
     programs: ServiceClient
     disaster: ServiceClient
+    # What the registry answered about people during one job (see `for_job`): the consumers of a
+    # batch (recipients, double receipt, NIK checks ...) ask about the same people.
+    answers: dict[tuple[str, str], Any] | None = field(default=None, kw_only=True)
+
+    def for_job(self) -> "Services":
+        """The same clients, with a memory of registry answers that lives as long as one job."""
+        return dataclasses.replace(self, answers={})
 
     @classmethod
     def connect(cls, settings: KessosSettings) -> "Services":

@@ -23,10 +23,10 @@ log = structlog.get_logger()
 
 T = TypeVar("T")
 BATCH = 500
-# Events per job: big enough that a worker handles thousands a second, small enough that a job ends
-# well within its timeout. A job is also cut at about 500 records' worth of work (offline batch
-# events list hundreds of records each; see _weight).
-JOB_EVENTS = 100
+# Events per job: big enough that each consumer asks a service once for hundreds of events (what lets
+# a worker handle thousands a second), small enough that a job ends well within its timeout. A job is
+# also cut at about 500 records' worth of work (offline batch events list hundreds each; see _weight).
+JOB_EVENTS = 500
 JOB_WORK = 500_000
 SEND_CONCURRENCY = 8
 # An event re-sent this often without ever being handled is parked as dead rather than sent forever.

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.disaster.db import OutboxEvent
 from services.prestart import migrate
 from services.worker import runner
-from services.worker.clients import TransientError
+from services.worker.clients import Services, TransientError
 from services.worker.handlers import CONSUMERS
 from shared.db import async_url, make_sessionmaker
 from shared.embedded import free_port
@@ -173,10 +173,14 @@ async def run_worker(settings: KessosSettings, maker: async_sessionmaker[AsyncSe
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["sessionmaker"] = maker
-        ctx["services"] = None  # the test consumers call no service
+        ctx["services"] = Services.connect(settings)  # clients the test consumers never call
         ctx["queue"] = EventQueue(ctx["redis"], settings.queue_name, 3600, owns_connection=False)
 
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["services"].close()
+
     worker = Worker(
+        on_shutdown=shutdown,
         functions=[func(runner.handle_events, name=HANDLE_EVENTS)],
         redis_settings=RedisSettings.from_dsn(settings.require_redis_url()),
         queue_name=settings.queue_name,
@@ -270,16 +274,18 @@ async def test_relay_once_sends_the_events_in_one_job(
     assert await redis.zcard(relay_settings.queue_name) == 1
 
 
-async def test_a_backlog_is_cut_into_jobs_of_a_hundred(
+async def test_a_backlog_is_cut_into_jobs_of_five_hundred(
     relay: OutboxRelay,
     relay_settings: KessosSettings,
     maker: async_sessionmaker[AsyncSession],
     redis: Redis,
 ) -> None:
-    await publish_committed(maker, *[envelope(f"d-{i}") for i in range(250)])
-    assert await relay.relay_once() == 250
+    await publish_committed(maker, *[envelope(f"d-{i}") for i in range(1200)])
+    assert await relay.relay_once() == 500  # a relay pass takes BATCH (500) rows
+    assert await relay.relay_once() == 500
+    assert await relay.relay_once() == 200
     sizes = sorted(len(job.args[0]) for _, job in await queued_jobs(redis, relay_settings) if job)
-    assert sizes == [50, 100, 100]
+    assert sizes == [200, 500, 500]
 
 
 async def test_relay_once_with_nothing_to_send(relay: OutboxRelay) -> None:

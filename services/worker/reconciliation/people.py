@@ -95,15 +95,27 @@ async def find_many(
     ids = list(dict.fromkeys(str(i) for i in person_ids if i))
     numbers = list(dict.fromkeys(n for n in niks if n))
     found = Found()
-    asked = [("ids", i) for i in ids] + [("niks", n) for n in numbers]
+    # Within one job, what the registry already answered (a person, or None for unknown) is not asked
+    # again: the consumers of a batch ask about the same people.
+    known = services.answers if services.answers is not None else {}
+    asked = [("ids", i) for i in ids if ("ids", i) not in known]
+    asked += [("niks", n) for n in numbers if ("niks", n) not in known]
     for start in range(0, len(asked), LOOKUP_CHUNK):
         chunk = asked[start : start + LOOKUP_CHUNK]
         body = {"ids": [v for k, v in chunk if k == "ids"], "niks": [v for k, v in chunk if k == "niks"]}
         response = await services.registry.request("POST", "/api/v1/people/lookup", json=body)
         response.raise_for_status()
         answer = response.json()
-        found.by_id.update({k: RegistryPerson.from_api(v) for k, v in answer["by_id"].items()})
-        found.by_nik.update({k: RegistryPerson.from_api(v) for k, v in answer["by_nik"].items()})
+        by_id = {k: RegistryPerson.from_api(v) for k, v in answer["by_id"].items()}
+        by_nik = {k: RegistryPerson.from_api(v) for k, v in answer["by_nik"].items()}
+        for kind, value in chunk:
+            known[(kind, value)] = (by_id if kind == "ids" else by_nik).get(value)
+    for i in ids:
+        if (person := known.get(("ids", i))) is not None:
+            found.by_id[i] = person
+    for n in numbers:
+        if (person := known.get(("niks", n))) is not None:
+            found.by_nik[n] = person
     return found
 
 
