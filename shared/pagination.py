@@ -39,7 +39,7 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-async def capped_total(session: AsyncSession, query: Select[Any]) -> tuple[int, bool]:
+async def capped_total(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> tuple[int, bool]:
     """(total, is_lower_bound) of the rows `query` selects, counting at most TOTAL_CAP + 1 of them."""
     bounded = query.order_by(None).limit(TOTAL_CAP + 1).subquery()
     counted = await session.scalar(select(func.count()).select_from(bounded)) or 0

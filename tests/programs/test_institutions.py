@@ -473,6 +473,11 @@ async def test_admissions_by_person_are_scoped(programs: httpx.AsyncClient) -> N
         in_kota["id"],
         in_banjar["id"],
     }
+    # Lists say how many match in all, within the caller's scope, whatever the page size.
+    counted = await programs.get("/api/v1/admissions", params={"limit": 1}, headers=KOTA)
+    assert (counted.json()["total"], counted.json()["total_is_lower_bound"]) == (2, False)
+    active = await programs.get("/api/v1/admissions", params={**params, "status": "active"}, headers=PROVINCE)
+    assert active.json()["total"] == 1
     assert (await programs.get(f"/api/v1/admissions/{in_banjar['id']}", headers=KOTA)).status_code == 404
     active = await programs.get("/api/v1/admissions", params={**params, "status": "active"}, headers=PROVINCE)
     assert ids(active) == [in_kota["id"]]

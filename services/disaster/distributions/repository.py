@@ -11,6 +11,7 @@ from services.disaster.common import any_of
 from services.disaster.db import Finding
 from services.disaster.distributions.models import Distribution, DistributionLine
 from shared.auth import Principal
+from shared.pagination import capped_total
 
 
 def readable_by(principal: Principal) -> Select[Distribution]:
@@ -47,7 +48,8 @@ async def list_(
     household_id: uuid.UUID | None,
     after: uuid.UUID | None,
     limit: int,
-) -> Sequence[Distribution]:
+) -> tuple[Sequence[Distribution], tuple[int, bool]]:
+    """A page of distributions, and how many match in all (counted up to the cap)."""
     query = readable_by(principal)
     if person_id:
         query = query.where(Distribution.person_id == person_id)
@@ -57,9 +59,10 @@ async def list_(
         query = query.where(Distribution.victim_id == victim_id)
     if household_id:
         query = query.where(Distribution.household_id == household_id)
+    total = await capped_total(session, query)
     if after:
         query = query.where(Distribution.id > after)
-    return (await session.scalars(query.order_by(Distribution.id).limit(limit))).all()
+    return (await session.scalars(query.order_by(Distribution.id).limit(limit))).all(), total
 
 
 async def hashes_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:

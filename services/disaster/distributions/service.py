@@ -562,7 +562,7 @@ async def list_(
     cursor: str | None,
 ) -> Page[DistributionRead]:
     principal.require(*READERS)
-    rows = await repository.list_(
+    rows, (total, more) = await repository.list_(
         session,
         principal,
         person_id=person_id,
@@ -578,6 +578,8 @@ async def list_(
     return Page(
         items=[to_read(d, lines[d.id], principal) for d in page],
         next_cursor=encode_cursor([page[-1].id]) if len(rows) > limit else None,
+        total=total,
+        total_is_lower_bound=more,
     )
 
 

@@ -12,6 +12,7 @@ from services.disaster.db import Finding
 from services.disaster.sites.models import SiteStay
 from services.disaster.victims.models import REF_COLUMNS, Victim, VictimRef
 from shared.auth import Principal
+from shared.pagination import capped_total
 
 # A victim with the site they are checked in at now, if any.
 VictimRow = tuple[Victim, uuid.UUID | None]
@@ -57,7 +58,8 @@ async def list_(
     site_id: uuid.UUID | None,
     after: uuid.UUID | None,
     limit: int,
-) -> list[VictimRow]:
+) -> tuple[list[VictimRow], tuple[int, bool]]:
+    """A page of victims, and how many match in all (counted up to the cap; see capped_total)."""
     query = readable_by(principal)
     if disaster_id:
         query = query.where(Victim.disaster_id == disaster_id)
@@ -67,10 +69,11 @@ async def list_(
         query = query.where(Victim.household_id == household_id)
     if site_id:
         query = query.where(SiteStay.site_id == site_id)
+    total = await capped_total(session, query)
     if after:
         query = query.where(Victim.id > after)
     rows = await session.execute(query.order_by(Victim.id).limit(limit))
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1]) for r in rows], total
 
 
 async def hashes_of(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:

@@ -351,7 +351,7 @@ async def list_(
     cursor: str | None,
 ) -> Page[VictimRead]:
     principal.require(*READERS)
-    rows = await repository.list_(
+    rows, (total, more) = await repository.list_(
         session,
         principal,
         disaster_id=disaster_id,
@@ -366,6 +366,8 @@ async def list_(
     return Page(
         items=[to_read(v, s, principal) for v, s in page],
         next_cursor=encode_cursor([page[-1][0].id]) if len(rows) > limit else None,
+        total=total,
+        total_is_lower_bound=more,
     )
 
 

@@ -9,6 +9,7 @@ from services.programs.feeds.models import PsksRoleView
 from services.programs.institutions.models import Admission, BasicNeedMet, Institution
 from services.programs.scope import institution_ids
 from shared.auth import Principal
+from shared.pagination import capped_total
 
 
 def _scope(principal: Principal, region: Any, institution_id: Any) -> ColumnElement[bool]:
@@ -92,7 +93,8 @@ async def list_admissions(
     status: str | None,
     after: uuid.UUID | None,
     limit: int,
-) -> Sequence[Admission]:
+) -> tuple[Sequence[Admission], tuple[int, bool]]:
+    """A page of admissions, and how many match in all (counted up to the cap)."""
     query = readable_admissions(principal)
     if person_id:
         query = query.where(Admission.person_id == person_id)
@@ -100,9 +102,10 @@ async def list_admissions(
         query = query.where(Admission.institution_id == institution_id)
     if status:
         query = query.where(Admission.status == status)
+    total = await capped_total(session, query)
     if after:
         query = query.where(Admission.id > after)
-    return (await session.scalars(query.order_by(Admission.id).limit(limit))).all()
+    return (await session.scalars(query.order_by(Admission.id).limit(limit))).all(), total
 
 
 async def admission_scope(session: AsyncSession, admission_id: uuid.UUID) -> Admission | None:

@@ -327,7 +327,7 @@ async def list_admissions(
     cursor: str | None,
 ) -> Page[AdmissionRead]:
     principal.require(*permissions.READERS)
-    rows = await repository.list_admissions(
+    rows, (total, more) = await repository.list_admissions(
         session,
         principal,
         person_id=person_id,
@@ -340,6 +340,8 @@ async def list_admissions(
     return Page(
         items=[AdmissionRead.model_validate(r) for r in page],
         next_cursor=encode_cursor([page[-1].id]) if len(rows) > limit else None,
+        total=total,
+        total_is_lower_bound=more,
     )
 
 

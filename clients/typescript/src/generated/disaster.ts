@@ -683,6 +683,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/victims/displaced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Victims of some people displaced now (worker only)
+         * @description A JSON list of the victims who are any of `person_ids` (registry ids) or `niks`, of condition mengungsi and checked in at an evacuation site (not out yet): `victim_id`, `disaster_id`, `person_id`, `nik`, `region_code`, `site_id`, `checked_in_at`. For the rule of a panti resident also displaced at a site.
+         */
+        post: operations["displaced_victims_api_v1_victims_displaced_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/victims/matches": {
         parameters: {
             query?: never;
@@ -1178,6 +1198,16 @@ export interface components {
             region_codes?: string[] | null;
             /** Status */
             status?: ("emergency" | "recovery" | "closed") | null;
+        };
+        /**
+         * DisplacedQuery
+         * @description Victims displaced now (mengungsi, checked in at a site) who are any of these people.
+         */
+        DisplacedQuery: {
+            /** Niks */
+            niks?: string[];
+            /** Person Ids */
+            person_ids?: string[];
         };
         /** DistributionBatch */
         DistributionBatch: {
@@ -6209,6 +6239,66 @@ export interface operations {
                 };
             };
             /** @description No reason, or a person who is not among the candidates */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    displaced_victims_api_v1_victims_displaced_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisplacedQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admissions/of-people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Active stays in a panti of some people (worker only)
+         * @description A JSON list of the active admissions of any of `person_ids`, each as in the export; for the rules of a person in two panti at once, or in a panti while displaced at an evacuation site.
+         */
+        post: operations["admissions_of_people_api_v1_admissions_of_people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attachments": {
         parameters: {
             query?: never;
@@ -288,6 +308,26 @@ export interface paths {
          * @description `{programs, enrolments, benefits}`: the enrolments of any of `person_ids` (in `program_ids`, or in every program), each as in the export, every benefit given under them (keys of the `benefit.recorded` payload) and the programs' `benefit_limit`; for the rules that look at all of one person's enrolments in a program.
          */
         post: operations["enrolments_of_people_api_v1_enrolments_of_people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feeds/distributions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Project many distributions at once (worker only)
+         * @description Upsert by id, ordered by `occurred_at`: replaying an event changes nothing, and an event older than the one the projection holds is ignored (`applied: false`). Up to 5,000 items; the newest event per distribution counts.
+         */
+        put: operations["feed_distributions_api_v1_feeds_distributions_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1001,6 +1041,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/social-aid/of-people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PPKS assessments and person-linked aid of some people (worker only)
+         * @description `{assessments, benefits, wrse_aids}` of any of `person_ids`: their PPKS assessments as the registry's feed left them here, every program benefit and WRSE aid given to them; for the rule of aid given after the person's PPKS assessments were resolved.
+         */
+        post: operations["social_aid_of_people_api_v1_social_aid_of_people_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/targeting-runs/{run_id}": {
         parameters: {
             query?: never;
@@ -1238,6 +1298,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wrse-aids/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every WRSE aid of a region, streamed (worker only)
+         * @description NDJSON, one aid a line with the keys of the `wrse_aid.recorded` payload; for the full reconciliation.
+         */
+        get: operations["export_wrse_aids_api_v1_wrse_aids_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1452,6 +1532,14 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "discharged";
+        };
+        /**
+         * AdmissionsOfPeopleQuery
+         * @description The active stays in a panti of some registry people.
+         */
+        AdmissionsOfPeopleQuery: {
+            /** Person Ids */
+            person_ids: string[];
         };
         /** AidUseCreate */
         AidUseCreate: {
@@ -1988,6 +2076,39 @@ export interface components {
             /** Person Id */
             person_id?: string | null;
         };
+        /** DistributionFeedBatch */
+        DistributionFeedBatch: {
+            /** Items */
+            items: components["schemas"]["DistributionFeedItem"][];
+        };
+        /** DistributionFeedItem */
+        DistributionFeedItem: {
+            /**
+             * Disaster Id
+             * Format: uuid
+             */
+            disaster_id: string;
+            /**
+             * Distributed At
+             * Format: date-time
+             */
+            distributed_at: string;
+            /**
+             * Distribution Id
+             * Format: uuid
+             */
+            distribution_id: string;
+            /** Nik */
+            nik?: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description When the source event occurred: orders updates of one record
+             */
+            occurred_at: string;
+            /** Person Id */
+            person_id?: string | null;
+        };
         /** EnrolledPeople */
         EnrolledPeople: {
             /** Programs */
@@ -2166,6 +2287,16 @@ export interface components {
              * @description The group's candidate_rate ÷ the overall one
              */
             selection_ratio: number | null;
+        };
+        /** FeedBatchResult */
+        FeedBatchResult: {
+            /**
+             * Applied
+             * @description How many rows changed (the others held a newer or the same event)
+             */
+            applied: number;
+            /** Received */
+            received: number;
         };
         /** FeedResult */
         FeedResult: {
@@ -3530,6 +3661,14 @@ export interface components {
              */
             status: "requested" | "computing" | "completed" | "failed";
         };
+        /**
+         * SocialAidOfPeopleQuery
+         * @description The PPKS assessments (as the registry's feed left them here) and person-linked aid of some people.
+         */
+        SocialAidOfPeopleQuery: {
+            /** Person Ids */
+            person_ids: string[];
+        };
         /** SpendingUpdate */
         SpendingUpdate: {
             /**
@@ -4333,6 +4472,66 @@ export interface operations {
             };
         };
     };
+    admissions_of_people_api_v1_admissions_of_people_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdmissionsOfPeopleQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_attachments_api_v1_attachments_get: {
         parameters: {
             query: {
@@ -5012,6 +5211,66 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    feed_distributions_api_v1_feeds_distributions_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionFeedBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedBatchResult"];
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Only the worker (role `service`) feeds projections */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8101,6 +8360,66 @@ export interface operations {
             };
         };
     };
+    social_aid_of_people_api_v1_social_aid_of_people_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SocialAidOfPeopleQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description The body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_run_api_v1_targeting_runs__run_id__get: {
         parameters: {
             query?: never;
@@ -9041,6 +9360,62 @@ export interface operations {
                 };
             };
             /** @description She lives outside your regions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_wrse_aids_api_v1_wrse_aids_export_get: {
+        parameters: {
+            query?: {
+                /** @description Only records of exactly this region, not those under it */
+                exact?: boolean;
+                /** @description Region code prefix (the partition) */
+                region?: string | null;
+                /** @description Which of `shards` equal id ranges (0 first) */
+                shard?: number;
+                /** @description Split the partition into so many id ranges */
+                shards?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
