@@ -56,7 +56,7 @@ async def load(url: str, people: int, distributions: int, admissions: int) -> di
     rng = random.Random(7)  # the same data on every run
     now = datetime.now(UTC)
     expected = {"recipient_not_in_registry": 0, "recipient_deceased": 0, "client_not_in_registry": 0}
-    expected["client_deceased"] = expected["double_receipt"] = 0
+    expected["client_deceased"] = expected["double_receipt"] = expected["admitted_twice"] = 0
     conn = await asyncpg.connect(url)
     try:
         ids = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(people)]
@@ -171,6 +171,7 @@ async def load(url: str, people: int, distributions: int, admissions: int) -> di
         )
         residents = rng.sample(range(people), admissions)
         admission_rows = []
+        stays_of: dict[Any, int] = {}  # registry person (after merges) → active stays: admitted_twice
         for k in residents:
             regency = rng.choice(REGENCIES)
             unknown = rng.random() < 0.02
@@ -179,9 +180,13 @@ async def load(url: str, people: int, distributions: int, admissions: int) -> di
                 expected["client_not_in_registry"] += 1
             elif survivor(person)[6] == "deceased":
                 expected["client_deceased"] += 1
+            if not unknown:
+                stays_of[survivor(person)[0]] = stays_of.get(survivor(person)[0], 0) + 1
             admission_rows.append(
                 (uuid.uuid4(), institutions[regency], person, f"63.{regency}.01", date(2025, 1, 1), "active")
             )
+        # A merged duplicate and its survivor both in a panti: each of their stays is a finding.
+        expected["admitted_twice"] = sum(n for n in stays_of.values() if n > 1)
         await conn.copy_records_to_table(
             "admissions",
             schema_name="programs",
