@@ -120,11 +120,14 @@ async def check(
     asked: people.Found | None = None,
     *,
     only_these: bool = False,
+    new_aid: bool = False,
 ) -> None:
     """All the aid of these distributions' recipients, in their disasters, judged together, and reported
     on every distribution looked at: a new one can make the earlier ones a double receipt. `asked`:
     what the registry said of their recipients, when the caller asked already. `only_these`: report on
-    the given distributions only (the full reconciliation, which reaches every distribution itself)."""
+    the given distributions only (the full reconciliation, which reaches every distribution itself).
+    `new_aid`: the given distributions were just recorded; aid only adds up, so an earlier distribution
+    can only start to hold: it is reported only when it holds (the given ones always are)."""
     if asked is None:
         asked = await people.find_many(services, **people.recipients_of(distributions))
     persons = [p for d in distributions if (p := asked.of(person_id=d.get("person_id"), nik=d.get("nik")))]
@@ -154,14 +157,16 @@ async def check(
     # (Ids the registry does not have are asked again; there are few, and the answer is the same.)
     terms = await disaster_terms(services, disasters)
     reports = evaluate(related, lambda d: found.of(person_id=d.get("person_id"), nik=d.get("nik")), terms)
+    given = {str(d.get("distribution_id") or d["id"]) for d in distributions}
     if only_these:
-        given = {str(d["distribution_id"]) for d in distributions}
         reports = [r for r in reports if r.subject_id in given]
+    elif new_aid:
+        reports = [r for r in reports if r.holds or r.subject_id in given]
     await send(services, reports)
 
 
 async def on_distributions_recorded(services: Services, events: list[EventEnvelope]) -> None:
-    await check(services, [e.payload for e in events])
+    await check(services, [e.payload for e in events], new_aid=True)
 
 
 CONSUMERS = {"distribution.recorded": on_distributions_recorded}
