@@ -101,7 +101,10 @@ async def _handle(ctx: dict[str, Any], envelopes: list[dict[str, Any]], attempt:
         EVENT_LAG.labels(event.type).observe(max(0.0, (now - event.occurred_at).total_seconds()))
     with contextlib.suppress(Exception):
         QUEUE_DEPTH.labels(queue.queue_name).set(await queue.depth())
-    return {"handled": len(handled), "duplicates": len(done_before), "failed": len(failed)}
+    counts = {"handled": len(handled), "duplicates": len(done_before), "failed": len(failed)}
+    # One line per job (ids and counts only; a failed event has a line of its own).
+    log.info("event_batch", job_id=ctx.get("job_id"), attempt=attempt, types=sorted(by_type), **counts)
+    return counts
 
 
 async def _consume(
