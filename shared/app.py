@@ -1,8 +1,5 @@
 """Builds a Kessos service: errors, auth, sessions, outbox relay, logs, metrics, health and docs."""
 
-import re
-import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -22,18 +19,15 @@ from shared.auth import TokenVerifier
 from shared.db import make_engine, make_sessionmaker
 from shared.errors import (
     PROBLEM_MEDIA_TYPE,
-    AppError,
     Problem,
     install_error_handlers,
-    internal_error_response,
-    problem_response,
 )
 from shared.events.outbox import OutboxMixin
 from shared.events.relay import OutboxRelay
-from shared.http import BodyLimit, conditional
-from shared.i18n import localise
+from shared.http import BodyLimit
 from shared.logging import configure_logging
-from shared.metrics import LATENCY, REQUESTS, collect_state
+from shared.metrics import collect_state
+from shared.request_context import RequestContext
 from shared.settings import KessosSettings
 
 log = structlog.get_logger()
@@ -117,57 +111,6 @@ def create_app(
     install_error_handlers(app)
     _document_problems(app)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        trace_id = _trace_id(request.headers.get("traceparent")) or _new_trace_id(request_id)
-        # Reset, not unbound, at the end: an in-process caller (the worker in tests) keeps its own.
-        context = structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=trace_id)
-        started = time.perf_counter()
-        status = 500
-        try:
-            try:
-                response = await call_next(request)
-            except Exception as exc:
-                # An AppError raised while the body streams in (e.g. 413) reaches here wrapped in an
-                # exception group; anything else is a 500, rendered here rather than by the outermost
-                # handler so that the answer and the log line still carry the request id.
-                app_error = _app_error_in(exc)
-                if app_error is not None:
-                    response = problem_response(
-                        app_error.status,
-                        app_error.problem,
-                        app_error.title,
-                        app_error.detail,
-                        instance=request.url.path,
-                        errors=app_error.errors,
-                    )
-                else:
-                    log.exception("unhandled_error", path=request.url.path)
-                    response = internal_error_response(request.url.path, exc)
-            response = await conditional(request.headers, request.method, response)
-            response = await localise(request.headers.get("accept-language"), response)
-            status = response.status_code
-        finally:
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            elapsed = time.perf_counter() - started
-            REQUESTS.labels(service, request.method, path, str(status)).inc()
-            LATENCY.labels(service, request.method, path).observe(elapsed)
-            log.info(
-                "request",
-                method=request.method,
-                route=path,
-                status=status,
-                duration_ms=round(elapsed * 1000, 1),
-                sub=getattr(request.state, "principal_sub", None),
-            )
-            structlog.contextvars.reset_contextvars(**context)
-        response.headers["X-Request-ID"] = request_id
-        return response
-
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -230,23 +173,13 @@ def create_app(
             ],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(RequestContext, service=service)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, per_path=body_limits)
 
     for router in routers:
         app.include_router(router, prefix="/api/v1")
     return app
-
-
-def _app_error_in(exc: BaseException) -> AppError | None:
-    if isinstance(exc, AppError):
-        return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _app_error_in(inner)
-            if found is not None:
-                return found
-    return None
 
 
 def _document_problems(app: FastAPI) -> None:
@@ -275,20 +208,3 @@ def _document_problems(app: FastAPI) -> None:
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-TRACE_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def _trace_id(traceparent: str | None) -> str | None:
-    # W3C traceparent: version-traceid-parentid-flags; a malformed one starts a new trace.
-    if traceparent and traceparent.count("-") == 3:
-        trace_id = traceparent.split("-")[1]
-        if TRACE_ID.fullmatch(trace_id) and trace_id != "0" * 32:
-            return trace_id
-    return None
-
-
-def _new_trace_id(request_id: str) -> str:
-    # The request id when it can be a W3C trace id (ours are uuid4 hex), so that the two agree.
-    return request_id if TRACE_ID.fullmatch(request_id) else uuid.uuid4().hex

@@ -5,6 +5,7 @@ e.g. `pii:read`). Development tokens are HS256 from a shared secret; production 
 verified against the identity provider's JWKS.
 """
 
+import functools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ class Principal:
             return true()
         if not self.regions:
             return false()
-        return or_(*[or_(column == p, column.startswith(p + ".", autoescape=True)) for p in self.regions])
+        return _within(column, self.regions)
 
     @property
     def institution_ids(self) -> list[uuid.UUID]:
@@ -90,6 +91,13 @@ class Principal:
 
     def covers_institution(self, institution_id: uuid.UUID | str) -> bool:
         return self.unscoped or str(institution_id) in self.institutions
+
+
+@functools.lru_cache(maxsize=4096)
+def _within(column: Any, regions: tuple[str, ...]) -> ColumnElement[bool]:
+    # Built once per column and set of regions: SQLAlchemy expressions are immutable, and building
+    # this one on every request was a fifteenth of a NIK lookup.
+    return or_(*[or_(column == p, column.startswith(p + ".", autoescape=True)) for p in regions])
 
 
 def mint_token(
@@ -125,10 +133,29 @@ class TokenVerifier:
     secret in development. With a JWKS configured, an HS256 token signed with KESSOS_JWT_SECRET is
     still accepted for the `service` role alone: that is how the worker calls the services."""
 
+    # A token verified once is trusted again for at most this long (never past its expiry): a phone
+    # or the worker sends the same token hundreds of times, and checking it again each time was a
+    # tenth of a NIK lookup. A JWKS key withdrawn by the identity provider stops working within it.
+    REMEMBER_SECONDS = 60.0
+    REMEMBER_AT_MOST = 10_000
+
     def __init__(self, settings: KessosSettings):
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._secret = settings.jwt_secret if self._jwks else settings.resolved_jwt_secret()
+        self._verified: dict[str, tuple[Principal, float]] = {}
+
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of a token verified in the last minute and not yet expired."""
+        found = self._verified.get(token)
+        if found is None or time.time() >= found[1]:
+            return None
+        return found[0]
+
+    def _remember(self, token: str, principal: Principal, expires: float) -> None:
+        if len(self._verified) >= self.REMEMBER_AT_MOST:
+            self._verified.clear()  # rare, and cheap to refill
+        self._verified[token] = (principal, min(expires, time.time() + self.REMEMBER_SECONDS))
 
     def may_fetch_keys(self, token: str) -> bool:
         """Could verifying this token fetch the JWKS (blocking I/O)?"""
@@ -174,13 +201,15 @@ class TokenVerifier:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise Unauthorized(f"the token's `{claim}` claim must be a list of strings")
         roles = claims.get("roles") or []
-        return Principal(
+        principal = Principal(
             sub=str(claims["sub"]),
             roles=frozenset(r for r in roles if r in ROLES),
             regions=tuple(str(r) for r in claims.get("regions") or []),
             institutions=tuple(str(i) for i in claims.get("institutions") or []),
             scopes=frozenset(str(claims.get("scope") or "").split()),
         )
+        self._remember(token, principal, float(claims["exp"]))
+        return principal
 
 
 _bearer = HTTPBearer(auto_error=False, description="A Kessos JWT (`kessos token` mints one in development).")
@@ -192,11 +221,13 @@ async def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send `Authorization: Bearer <token>`")
     verifier: TokenVerifier = request.app.state.token_verifier
-    if verifier.may_fetch_keys(credentials.credentials):
-        # RS256 may need the identity provider's JWKS over the network: not on the event loop.
-        principal = await run_in_threadpool(verifier.verify, credentials.credentials)
-    else:  # a signature check with a key in memory takes microseconds: no thread hop for it
-        principal = verifier.verify(credentials.credentials)
+    principal = verifier.remembered(credentials.credentials)
+    if principal is None:
+        if verifier.may_fetch_keys(credentials.credentials):
+            # RS256 may need the identity provider's JWKS over the network: not on the event loop.
+            principal = await run_in_threadpool(verifier.verify, credentials.credentials)
+        else:  # a signature check with a key in memory takes microseconds: no thread hop for it
+            principal = verifier.verify(credentials.credentials)
     if not principal.roles:
         raise Forbidden("the token carries no Kessos role")
     request.state.principal_sub = principal.sub

@@ -1,9 +1,8 @@
 """HTTP plumbing every service shares: body size limits (413), conditional GET (ETag → 304)."""
 
 import hashlib
-from typing import Any
 
-from starlette.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import AppError, problem_response
@@ -76,26 +75,23 @@ def _too_large(limit: int) -> str:
     return f"this route accepts at most {size}; split the request"
 
 
-async def conditional(request_headers: Any, method: str, response: Response) -> Response:
-    """Weak ETag on JSON GET answers, and 304 when the client already has it: phones on slow links
-    re-read lists without downloading them again."""
-    if method != "GET" or response.status_code != 200:
-        return response
-    if not response.headers.get("content-type", "").startswith("application/json"):
-        return response
-    body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-    etag = response.headers.get("etag") or 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+def wants_etag(method: str, status: int, content_type: str) -> bool:
+    """Weak ETags go on JSON GET answers: phones on slow links re-read lists without downloading
+    them again."""
+    return method == "GET" and status == 200 and content_type.startswith("application/json")
+
+
+KEPT_ON_304 = ("etag", "cache-control", "vary", "x-request-id")
+
+
+def conditional(request_headers: Headers, headers: MutableHeaders, body: bytes) -> tuple[int, bytes]:
+    """Sets the answer's ETag (the route's own, else a hash of the body) and says 304 with no body
+    when the client already has it; otherwise 200 with the body. `headers` is changed in place."""
+    etag = headers.get("etag") or 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers["etag"] = etag
     wanted = request_headers.get("if-none-match")
     if wanted and etag.removeprefix("W/") in {t.strip().removeprefix("W/") for t in wanted.split(",")}:
-        return Response(
-            status_code=304,
-            headers={
-                "etag": etag,
-                **{
-                    k: v for k, v in headers.items() if k.lower() in ("cache-control", "vary", "x-request-id")
-                },
-            },
-        )
-    return Response(content=body, status_code=200, headers=headers, media_type=response.media_type)
+        for key in {k for k in headers.keys() if k not in KEPT_ON_304}:
+            del headers[key]
+        return 304, b""
+    return 200, body

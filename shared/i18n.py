@@ -3,9 +3,7 @@
 
 import json
 
-from starlette.responses import Response
-
-from shared.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from shared.errors import PROBLEM_BASE
 
 # By problem type (the part after PROBLEM_BASE). A type missing here keeps its English title.
 TITLES_ID = {
@@ -63,26 +61,12 @@ def wants_indonesian(accept_language: str | None) -> bool:
     return False
 
 
-async def localise(accept_language: str | None, response: Response) -> Response:
-    if not response.headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE):
-        return response
-    if not wants_indonesian(accept_language):
-        response.headers["Content-Language"] = "en"
-        return response
-    body_bytes = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-    body = json.loads(body_bytes)
+def localise(problem: bytes) -> bytes:
+    """A problem+json body with its title (and generic detail) in Indonesian."""
+    body = json.loads(problem)
     kind = str(body.get("type", "")).removeprefix(PROBLEM_BASE)
     body["title"] = TITLES_ID.get(kind, body.get("title"))
     if kind in DETAILS_ID:
         fields = ", ".join(dict.fromkeys(e["field"] for e in body.get("errors") or []))
         body["detail"] = DETAILS_ID[kind].format(fields=fields)
-    headers = {
-        k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-language")
-    }
-    headers["Content-Language"] = "id"
-    return Response(
-        json.dumps(body).encode(),
-        status_code=response.status_code,
-        headers=headers,
-        media_type=PROBLEM_MEDIA_TYPE,
-    )
+    return json.dumps(body).encode()

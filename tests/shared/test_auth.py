@@ -77,6 +77,29 @@ def test_expired_token_is_unauthorized(verifier: TokenVerifier) -> None:
         verifier.verify(token)
 
 
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(KessosSettings(jwt_secret=SECRET))
+    now = time.time()
+    token = hs256(claims(sub="officer-9", exp=int(now) + 30))
+    assert verifier.remembered(token) is None  # never verified: nothing to remember
+    principal = verifier.verify(token)
+    assert verifier.remembered(token) == principal
+    assert verifier.remembered(hs256(claims(sub="officer-9", exp=int(now) + 31))) is None
+    monkeypatch.setattr(time, "time", lambda: now + 31)  # past the token's expiry
+    assert verifier.remembered(token) is None  # so it is verified again, and refused as expired
+
+
+def test_a_verified_token_is_remembered_for_a_minute_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(KessosSettings(jwt_secret=SECRET))
+    now = time.time()
+    token = hs256(claims(exp=int(now) + 3600))
+    principal = verifier.verify(token)
+    monkeypatch.setattr(time, "time", lambda: now + 59)
+    assert verifier.remembered(token) == principal
+    monkeypatch.setattr(time, "time", lambda: now + 61)  # checked again, not trusted from memory
+    assert verifier.remembered(token) is None
+
+
 def test_token_signed_with_another_secret_is_unauthorized(verifier: TokenVerifier) -> None:
     token = mint_token("another-secret-" + "y" * 40, sub="x", roles=["admin"])
     with pytest.raises(Unauthorized):

@@ -24,7 +24,7 @@ async def households_by_ids(
     return list((await session.scalars(households.readable_by(principal).where(Household.id.in_(ids)))).all())
 
 
-def log_access(session: AsyncSession, principal: Principal, found: Sequence[Person]) -> None:
+async def log_access(session: AsyncSession, principal: Principal, found: Sequence[Person]) -> None:
     # A sync that downloads NIKs is an unmasked read like any other: it goes to the access log.
     if principal.can_read_pii and found:
-        people.log_access(session, found, principal.sub, "sync")
+        await people.log_access(session, found, principal.sub, "sync")

@@ -22,7 +22,7 @@ async def changes(
 
     async def load_people(ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, RegistryRecord]:
         found = await repository.people_by_ids(session, principal, ids)
-        repository.log_access(session, principal, found)
+        await repository.log_access(session, principal, found)
         return {p.id: people.to_read(p, principal) for p in found}
 
     async def load_households(ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, RegistryRecord]:

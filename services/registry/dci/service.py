@@ -77,7 +77,7 @@ async def sync_search(
         for item in requests:
             results.append(await _answer(session, principal, item, seen, shown, today))
         if principal.can_read_pii and shown:
-            people.log_access(session, list(shown.values()), principal.sub, ACCESS_ACTION)
+            await people.log_access(session, list(shown.values()), principal.sub, ACCESS_ACTION)
     return SyncSearchResponse(
         header=CallbackHeader(
             message_id=str(uuid.uuid4()),

@@ -188,7 +188,7 @@ async def match(session: AsyncSession, principal: Principal, request: MatchReque
             )
         )
     if principal.can_read_pii and shown:
-        people_repository.log_access(session, list(shown.values()), principal.sub, "match")
+        await people_repository.log_access(session, list(shown.values()), principal.sub, "match")
     return MatchResponse(
         results=results,
         model_id=row.id if row else None,

@@ -127,9 +127,11 @@ def _event(kind: str, person: Person, changed: Sequence[str] = ()) -> EventEnvel
     )
 
 
-def _log_unmasked(session: AsyncSession, principal: Principal, people: Sequence[Person], action: str) -> None:
+async def _log_unmasked(
+    session: AsyncSession, principal: Principal, people: Sequence[Person], action: str
+) -> None:
     if principal.can_read_pii and people:
-        repository.log_access(session, people, principal.sub, action)
+        await repository.log_access(session, people, principal.sub, action)
 
 
 async def create(session: AsyncSession, principal: Principal, data: PersonCreate) -> PersonRead:
@@ -165,7 +167,7 @@ async def create(session: AsyncSession, principal: Principal, data: PersonCreate
     )
     publish(session, OutboxEvent, _event("created", person))
     await session.flush()
-    _log_unmasked(session, principal, [person], "create")
+    await _log_unmasked(session, principal, [person], "create")
     return to_read(person, principal, warnings)
 
 
@@ -179,7 +181,7 @@ async def get_or_raise(session: AsyncSession, principal: Principal, person_id: u
 
 async def read(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> tuple[PersonRead, str]:
     person = await get_or_raise(session, principal, person_id)
-    _log_unmasked(session, principal, [person], "read")
+    await _log_unmasked(session, principal, [person], "read")
     return to_read(person, principal), etag(person)
 
 
@@ -223,7 +225,7 @@ async def search(
         limit=limit + 1,
     )
     page = rows[:limit]
-    _log_unmasked(session, principal, page, "search")
+    await _log_unmasked(session, principal, page, "search")
     next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id]) if len(rows) > limit else None
     return Page(items=[to_read(p, principal) for p in page], next_cursor=next_cursor)
 
@@ -286,7 +288,7 @@ async def update(
             after=new,
         )
     await session.flush()
-    _log_unmasked(session, principal, [person], "update")
+    await _log_unmasked(session, principal, [person], "update")
     return to_read(person, principal, warnings), etag(person)
 
 

@@ -70,5 +70,5 @@ async def data_export(session: AsyncSession, principal: Principal, person_id: uu
         history=[ChangeRead.model_validate(c) for c in await repository.all_changes(session, person.id)],
         access_log=[AccessLogRead.model_validate(a) for a in await repository.all_access(session, person.id)],
     )
-    people.log_access(session, [person], principal.sub, "data-export")
+    await people.log_access(session, [person], principal.sub, "data-export")
     return export
