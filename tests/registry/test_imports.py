@@ -225,6 +225,25 @@ async def test_a_changed_row_updates_one_person_with_one_history_entry(
     assert events[-1]["person_ids_updated"] == [str(person_id)] and events[-1]["person_ids_inserted"] == []
 
 
+async def test_a_record_merged_into_another_is_left_as_the_merge_left_it(
+    registry: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    await imported(registry, feed([SITI, AHMAD]))
+    survivor = await scalar(engine, "SELECT id FROM registry.people WHERE id_dtks = '6300000001'")
+    merge = "UPDATE registry.people SET status = 'merged', merged_into = :s WHERE id_dtks = '6300000002'"
+    async with engine.begin() as conn:
+        await conn.execute(text(merge), {"s": survivor})
+    changes = await scalar(engine, "SELECT count(*) FROM registry.changes")
+
+    moved = {**AHMAD, "alamat": "Jl. Sultan Adam No. 3"}
+    body = await imported(registry, feed([SITI, moved]))
+    assert (body["inserted"], body["updated"], body["unchanged"]) == (0, 0, 2)
+    merged = "SELECT status, address, version FROM registry.people WHERE id_dtks = '6300000002'"
+    async with engine.connect() as conn:
+        assert tuple((await conn.execute(text(merged))).one()) == ("merged", "Jl. Pramuka No. 12", 1)
+    assert await scalar(engine, "SELECT count(*) FROM registry.changes") == changes
+
+
 async def test_bad_rows_are_rejected_with_line_and_reason_and_the_good_ones_land(
     registry: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:

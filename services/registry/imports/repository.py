@@ -60,7 +60,8 @@ CREATE TEMP TABLE import_staging (
 _INSERT_COLUMNS = ", ".join(c for c in STAGING_COLUMNS if c != "line")  # and `id`, first
 _UPDATE_SET = ", ".join(f"{c} = m.{c}" for c in (*COMPARED, "name_normalized"))
 # One statement per batch, all parts on one snapshot. `matched` keeps only the rows that are new or
-# differ from the person they name (an unchanged person is neither written nor locked) and remembers
+# differ from the person they name (an unchanged person is neither written nor locked; a record
+# merged into another stays as the merge left it, and its row counts as unchanged) and remembers
 # the old values; `ins` and `upd` write them; `hist` logs them: a new person's row names the import,
 # a changed person's row holds before and after of the fields that changed. Plain INSERT, not ON
 # CONFLICT (half the cost): import batches take a lock first, and only imports write id_dtks.
@@ -72,7 +73,7 @@ WITH matched AS (
         -- LIMIT keeps this a per-row index probe: a join would scan the whole registry per batch.
         SELECT * FROM registry.people p WHERE p.id_dtks = s.id_dtks LIMIT 1
     ) p ON true
-    WHERE p.id IS NULL OR {_row("p")} IS DISTINCT FROM {_row("s")}
+    WHERE p.id IS NULL OR ({_row("p")} IS DISTINCT FROM {_row("s")} AND p.status <> 'merged')
 ),
 ins AS (
     INSERT INTO registry.people (id, {_INSERT_COLUMNS}, status, version, created_at, updated_at)
