@@ -158,6 +158,35 @@ async def test_field_officer_sees_masked_nik_unless_pii(registry: httpx.AsyncCli
     assert all(r[0] != "tagana-1" for r in readers)
 
 
+async def test_a_search_logs_exactly_the_people_it_showed_unmasked(
+    registry: httpx.AsyncClient, engine
+) -> None:  # type: ignore[no-untyped-def]
+    people = [
+        await create(registry, {**SITI, "nik": f"63710145068500{n:02d}", "full_name": f"Siti {n}"})
+        for n in range(1, 4)
+    ]
+    pii = auth("provincial_officer", regions=["63"], pii=True, sub="dinsos-3")
+    first = (await registry.get("/api/v1/people", params={"limit": 2}, headers=pii)).json()
+    assert [p["id"] for p in first["items"]] == [p["id"] for p in people[:2]] and first["next_cursor"]
+    by_nik = (
+        await registry.get("/api/v1/people", params={"nik": SITI["nik"][:14] + "03"}, headers=pii)
+    ).json()
+    assert [p["id"] for p in by_nik["items"]] == [people[2]["id"]]
+    masked = auth("provincial_officer", regions=["63"], sub="dinsos-4")
+    assert len((await registry.get("/api/v1/people", headers=masked)).json()["items"]) == 3
+
+    async with engine.connect() as conn:
+        logged = (
+            await conn.execute(
+                text("SELECT person_id, reader, action FROM registry.access_log WHERE action = 'search'")
+            )
+        ).all()
+    # The third person, fetched only to know a next page exists, was not shown: not logged then.
+    assert sorted((str(p), r) for p, r, _ in logged) == sorted(
+        [(people[0]["id"], "dinsos-3"), (people[1]["id"], "dinsos-3"), (people[2]["id"], "dinsos-3")]
+    )
+
+
 async def test_patch_needs_if_match_and_rejects_stale(registry: httpx.AsyncClient) -> None:
     person = await create(registry, SITI)
     url = f"/api/v1/people/{person['id']}"
