@@ -1,5 +1,6 @@
 """Builds a Kessos service: errors, auth, sessions, outbox relay, logs, metrics, health and docs."""
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -92,6 +93,11 @@ def create_app(
         if on_startup:
             await on_startup(app)
         await app.state.relay.start()
+        # Everything built so far (modules, models, schemas: ~160,000 objects) lives as long as the
+        # process. Frozen out of the collector, a full collection no longer walks it: it was a
+        # 90 ms pause, every few seconds under load, and the p99 of a NIK lookup with it.
+        gc.collect()
+        gc.freeze()
         log.info("service_started", service=service)
         try:
             yield
