@@ -30,10 +30,11 @@ def async_url(url: str) -> str:
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     # Sessions run in UTC whatever the server's zone: times are stored and compared as instants.
-    # No pre-ping: it cost every request three round trips (a third of a NIK lookup's database
-    # time). A connection found dead instead fails its request with a 503 (nothing written, try
-    # again), and SQLAlchemy then discards every pooled connection older than it, so one request,
-    # not one per pooled connection, pays for a database restart (tests/e2e/test_crashes.py).
+    # No pre-ping: it cost every request three round trips (BEGIN, an empty query, ROLLBACK; a NIK
+    # lookup needs four more). A connection found dead instead fails its request with a 503
+    # (nothing written, try again), and SQLAlchemy then discards every pooled connection older than
+    # it, so one request, not one per pooled connection, pays for a database restart
+    # (tests/e2e/test_crashes.py).
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,

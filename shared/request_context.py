@@ -2,9 +2,9 @@
 titles in the caller's language, and a problem+json answer for anything unhandled.
 
 A plain ASGI middleware rather than Starlette's `@app.middleware("http")`: that one runs the app in a
-task of its own and passes every answer through two memory streams, which cost a NIK lookup about a
-fifth of its time (bench/registry_lookup.py). Answers pass straight through except the two kinds this
-must rewrite (a JSON GET for its ETag, a problem for Indonesian callers), which are held until whole.
+task of its own and passes every answer through two memory streams, work a NIK lookup does not need
+(bench/registry_lookup.py). Answers pass straight through except the two kinds this must rewrite (a
+JSON GET for its ETag, a problem for Indonesian callers), which are held until whole.
 """
 
 import re
