@@ -19,20 +19,10 @@ def _settings():  # imported late: settings read the environment that `dev` may 
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from services.serving import serve
 
     port = args.port or SERVICES[args.service]
-    uvicorn.run(
-        f"services.{args.service}.app:build_app",
-        factory=True,
-        host=args.host,
-        port=port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=True,
-    )
-    return 0
+    return serve(f"services.{args.service}.app:build_app", args.host, port, args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
