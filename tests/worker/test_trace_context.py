@@ -13,7 +13,7 @@ import pytest
 import structlog
 from sqlalchemy import text
 
-import shared.app
+import shared.request_context
 from services.worker.clients import (
     ServiceClient,
     Services,
@@ -57,7 +57,7 @@ def request_log(monkeypatch: pytest.MonkeyPatch) -> list[MutableMapping[str, Any
         processors=[structlog.contextvars.merge_contextvars, capture],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
     )
-    monkeypatch.setattr(shared.app, "log", logger)
+    monkeypatch.setattr(shared.request_context, "log", logger)
     return capture.entries
 
 
